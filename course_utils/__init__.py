@@ -1,0 +1,55 @@
+"""Helpers for the *Autograd, hands-on* course.
+
+Every chapter starts with the same setup cell, which calls :func:`start_chapter`.
+Only light modules are imported here (torch is needed anyway); plots, data and
+exercise checks load the first time they are used, so ``import course_utils``
+costs almost nothing on top of ``import torch``.
+
+>>> import course_utils
+>>> device = course_utils.get_device()
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from course_utils.device import get_device
+from course_utils.environment import environment_summary, is_colab, is_live_frontend
+from course_utils.seeding import seed_everything
+from course_utils.session import start_chapter
+
+__version__ = "0.1.0"
+
+# Public names that live in modules with heavier imports; loaded on first use.
+_LAZY = {
+    "check": "course_utils.checks",
+    "WrongAnswer": "course_utils.checks",
+    "plots": "course_utils.plots",
+    "checks": "course_utils.checks",
+    "data": "course_utils.data",
+    "graph": "course_utils.graph",
+    "progress": "course_utils.progress",
+    "set_style": "course_utils.plots",
+    "plot_data": "course_utils.plots",
+    "draw_graph": "course_utils.plots",
+    "graph_text": "course_utils.graph",
+}
+
+__all__ = [
+    "get_device",
+    "seed_everything",
+    "environment_summary",
+    "is_colab",
+    "is_live_frontend",
+    "start_chapter",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module = importlib.import_module(_LAZY[name])
+        value = module if module.__name__.endswith("." + name) else getattr(module, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'course_utils' has no attribute {name!r}")

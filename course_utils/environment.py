@@ -1,0 +1,89 @@
+"""Where the course is running: versions, Colab or not, a live notebook or a headless run.
+
+The setup cell prints :func:`environment_summary` so that a bug report or a
+question in a live session starts from the same facts. :func:`is_live_frontend`
+tells the plots whether someone is watching (animate) or not (draw once).
+"""
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import warnings
+
+# The one place that names the course's public repository. The setup cell of every
+# notebook and every Colab badge are generated from these (see coursetools.setup_cell).
+REPO_SLUG = "autograd-hands-on/autograd-hands-on"
+REPO_BRANCH = "main"
+REPO_URL = f"https://github.com/{REPO_SLUG}"
+
+MIN_PYTHON = (3, 10)
+MIN_TORCH = (2, 2)
+TESTED_TORCH = "2.13.0"
+
+LIVE_ENV_VAR = "COURSE_LIVE"
+
+
+def is_colab() -> bool:
+    """True inside Google Colab (its runtime always imports ``google.colab``).
+
+    >>> is_colab()
+    False
+    """
+    return "google.colab" in sys.modules
+
+
+def is_live_frontend() -> bool:
+    """True when a person is looking at the notebook as it runs.
+
+    Headless runs (nbval, ``jupyter nbconvert --execute``, nbclient) have no
+    front end, so animations there would only store frames nobody sees. The
+    ``COURSE_LIVE`` variable (``1``/``0``) overrides the guess, which looks for
+    Colab, a Jupyter server session (``JPY_SESSION_NAME``) or VS Code.
+
+    >>> os.environ["COURSE_LIVE"] = "0"; is_live_frontend()
+    False
+    """
+    forced = os.environ.get(LIVE_ENV_VAR, "").strip().lower()
+    if forced in {"1", "true", "yes"}:
+        return True
+    if forced in {"0", "false", "no"}:
+        return False
+    return is_colab() or bool(os.environ.get("JPY_SESSION_NAME")) or "VSCODE_PID" in os.environ
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    parts = []
+    for piece in version.split("+")[0].split(".")[:2]:
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits or 0))
+    return tuple(parts)
+
+
+def environment_summary(device: object | None = None, warn: bool = True) -> str:
+    """One line with Python, torch, device and where the notebook runs.
+
+    Warns (once, as a ``UserWarning``) when Python or torch is older than the
+    course supports, since old versions print different numbers or lack APIs.
+
+    >>> environment_summary("cpu").startswith("Python ")
+    True
+    """
+    import torch
+
+    if device is None:
+        from course_utils.device import get_device
+
+        device = get_device()
+    where = "Colab" if is_colab() else "local"
+    line = (f"Python {platform.python_version()} | torch {torch.__version__} | "
+            f"device {device} | {where}")
+    if warn:
+        if sys.version_info[:2] < MIN_PYTHON:
+            warnings.warn(f"this course needs Python {'.'.join(map(str, MIN_PYTHON))}+; "
+                          f"you have {platform.python_version()}", UserWarning, stacklevel=2)
+        if _version_tuple(torch.__version__) < MIN_TORCH:
+            warnings.warn(f"this course needs torch {'.'.join(map(str, MIN_TORCH))}+ (tested on "
+                          f"{TESTED_TORCH}); you have {torch.__version__}: some outputs will differ",
+                          UserWarning, stacklevel=2)
+    return line

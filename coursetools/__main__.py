@@ -1,0 +1,75 @@
+"""Command line: ``python -m coursetools {execute,learner,check-learner,new}``.
+
+    python -m coursetools execute                   # every chapter, outputs stored in place
+    python -m coursetools execute notebooks/01_*.ipynb
+    python -m coursetools learner                   # rebuild notebooks/learner/
+    python -m coursetools check-learner             # exit 1 if the learner edition is stale
+    python -m coursetools run-twice notebooks/01_*.ipynb  # 'Run All' twice in one kernel
+    python -m coursetools new 16 my_topic "My topic" # a new chapter from the template
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m coursetools", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("execute", help="re-execute notebooks in place in fresh kernels")
+    run.add_argument("paths", nargs="*", type=Path, help="notebooks (default: every chapter)")
+    sub.add_parser("learner", help="rebuild the learner edition in notebooks/learner/")
+    sub.add_parser("check-learner", help="fail if the learner edition is out of date")
+    twice = sub.add_parser("run-twice", help="'Run All' twice in one kernel and compare the passes")
+    twice.add_argument("paths", nargs="*", type=Path)
+    new = sub.add_parser("new", help="start a chapter from the template: new NUMBER SLUG TITLE")
+    new.add_argument("number", type=int)
+    new.add_argument("slug")
+    new.add_argument("title")
+    args = parser.parse_args(argv)
+
+    if args.command == "execute":
+        from coursetools.notebooks import chapter_notebooks, execute_all
+
+        paths = [p.resolve() for p in args.paths] or chapter_notebooks()
+        missing = [str(p) for p in paths if not p.is_file()]
+        if missing:
+            parser.error(f"no such notebook: {', '.join(missing)}")
+        execute_all(paths)
+        return 0
+    if args.command == "run-twice":
+        from coursetools.notebooks import chapter_notebooks, run_twice
+
+        failed = 0
+        for path in [p.resolve() for p in args.paths] or chapter_notebooks():
+            differences = run_twice(path)
+            print(f"{path.name}: {'same results twice' if not differences else 'DIFFERENT'}")
+            for line in differences:
+                print("   ", line)
+            failed += bool(differences)
+        return 1 if failed else 0
+    if args.command == "new":
+        from coursetools.authoring import skeleton
+
+        print(f"wrote {skeleton(args.number, args.slug, args.title)}")
+        return 0
+    from coursetools.learner import BuildError, out_of_date, write_all
+
+    try:
+        if args.command == "learner":
+            for path in write_all():
+                print(f"wrote {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
+            return 0
+        problems = out_of_date()
+    except BuildError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for line in problems:
+        print(line)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""Building the learner edition from the solution edition (the single source).
+
+In ``notebooks/NN_*.ipynb`` an exercise cell holds its solution between
+``### BEGIN SOLUTION`` and ``### END SOLUTION`` (nbgrader's markers) and ends with a
+``check(...)`` call; a cell tagged ``solution`` is dropped whole. The learner copy
+replaces each solution with a line that fails clearly, clears that cell's output
+and tags it ``raises-exception``; everything else is kept as it is. nbgrader
+itself would pull in about 100 packages for this one transformation, so a short
+nbformat script does it instead.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+
+from coursetools.notebooks import LEARNER_DIR, ROOT, chapter_notebooks
+from coursetools.setup_cell import badges
+
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+CHECK_CALL = re.compile(r"""\bcheck\(\s*["']([\w.]+)["']""")
+LEARNER_NOTE = ("> **Learner edition.** Exercise cells stop with `NotImplementedError` until you replace "
+                "that line with your code; `check(...)` then tells you whether it is right.")
+
+
+class BuildError(ValueError):
+    """The solution notebook breaks a rule of the markers; nothing has been written."""
+
+
+def _placeholder(exercise_id: str, indent: str) -> str:
+    return f'{indent}raise NotImplementedError("Exercise {exercise_id}: write your code here")'
+
+
+def strip_solutions(source: str, where: str) -> tuple[str, list[str]]:
+    """Replace each BEGIN/END region of a code cell; return the new source and the removed lines.
+
+    >>> code = 'x = 1\\n### BEGIN SOLUTION\\ny = x + 1\\n### END SOLUTION\\ncheck("demo.y", y)'
+    >>> print(strip_solutions(code, "demo")[0])
+    x = 1
+    raise NotImplementedError("Exercise demo.y: write your code here")
+    check("demo.y", y)
+    """
+    match = CHECK_CALL.search(source)
+    if match is None:
+        raise BuildError(f"{where}: an exercise cell must call check(\"<exercise id>\", ...); none found")
+    exercise_id = match.group(1)
+    kept, removed, inside = [], [], False
+    for line in source.splitlines():
+        stripped = line.strip()
+        if stripped == BEGIN:
+            if inside:
+                raise BuildError(f"{where}: {BEGIN} inside another solution region")
+            inside = True
+            kept.append(_placeholder(exercise_id, line[: len(line) - len(line.lstrip())]))
+        elif stripped == END:
+            if not inside:
+                raise BuildError(f"{where}: {END} without a {BEGIN} before it")
+            inside = False
+        elif inside:
+            removed.append(line)
+        else:
+            kept.append(line)
+    if inside:
+        raise BuildError(f"{where}: {BEGIN} is never closed by {END}")
+    return "\n".join(kept), removed
+
+
+def learner_path(source: Path) -> Path:
+    return LEARNER_DIR / source.name
+
+
+def build_notebook(source: Path):
+    """The learner edition of one chapter, as an in-memory notebook."""
+    import nbformat
+
+    nb = nbformat.read(source, as_version=4)
+    out = copy.deepcopy(nb)
+    out.cells = []
+    rel_source = source.relative_to(ROOT).as_posix()
+    rel_learner = learner_path(source).relative_to(ROOT).as_posix()
+    for index, cell in enumerate(nb.cells):
+        where = f"{rel_source}, cell {index}"
+        tags = list(cell.get("metadata", {}).get("tags", []))
+        has_marker = BEGIN in cell.source or END in cell.source
+        if cell.cell_type != "code":
+            if has_marker:
+                raise BuildError(f"{where}: solution markers are only allowed in code cells")
+            new = copy.deepcopy(cell)
+            if index == 0:
+                new.source = new.source.replace(badges(rel_source), badges(rel_learner)) + "\n\n" + LEARNER_NOTE
+            out.cells.append(new)
+            continue
+        if "solution" in tags:
+            continue
+        new = copy.deepcopy(cell)
+        if has_marker:
+            new.source, _ = strip_solutions(cell.source, where)
+            new.outputs = []
+            new.execution_count = None
+            new.metadata["tags"] = sorted(set(tags) | {"raises-exception"})
+        out.cells.append(new)
+    return out
+
+
+def build_all(sources: list[Path] | None = None) -> dict[Path, str]:
+    """Every learner notebook as the text that would be written; raises BuildError before writing."""
+    import nbformat
+
+    sources = sources if sources is not None else chapter_notebooks()
+    return {learner_path(s): nbformat.writes(build_notebook(s)) + "\n" for s in sources}
+
+
+def write_all(sources: list[Path] | None = None) -> list[Path]:
+    """Build, then write, the learner edition; stale learner notebooks are removed."""
+    built = build_all(sources)
+    LEARNER_DIR.mkdir(parents=True, exist_ok=True)
+    for path, text in built.items():
+        path.write_text(text, encoding="utf-8")
+    if sources is None:
+        for stale in set(LEARNER_DIR.glob("*.ipynb")) - set(built):
+            stale.unlink()
+    return sorted(built)
+
+
+def out_of_date() -> list[str]:
+    """Learner notebooks that differ from what the builder makes now (or are missing or extra)."""
+    built = build_all()
+    problems = []
+    for path, text in built.items():
+        if not path.exists():
+            problems.append(f"{path.relative_to(ROOT)} is missing")
+        elif path.read_text(encoding="utf-8") != text:
+            problems.append(f"{path.relative_to(ROOT)} differs from its solution notebook")
+    for extra in set(LEARNER_DIR.glob("*.ipynb")) - set(built):
+        problems.append(f"{extra.relative_to(ROOT)} has no solution notebook")
+    return sorted(problems)

@@ -1,0 +1,41 @@
+"""The first cells every chapter shares, generated from the one place that names the repository.
+
+``course_utils.environment.REPO_SLUG`` is the only spelling of the repository; the
+setup cell's install line and every badge are built from it here, and a test
+checks that each notebook carries exactly these cells.
+"""
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from course_utils.environment import REPO_BRANCH, REPO_SLUG
+
+SETUP_CELL = f'''\
+# Setup (the same in every chapter): in Colab, install the course helpers; then seed and pick a device.
+import sys
+if "google.colab" in sys.modules:
+    %pip install -q --no-deps "course-utils @ git+https://github.com/{REPO_SLUG}@{REPO_BRANCH}"
+import torch
+import course_utils
+device = course_utils.start_chapter(seed=0)'''
+
+
+def colab_url(notebook: str | PurePosixPath) -> str:
+    """The Colab address that opens ``notebook`` (a path relative to the repository root).
+
+    >>> colab_url("notebooks/01_first_gradients.ipynb").endswith("/blob/main/notebooks/01_first_gradients.ipynb")
+    True
+    """
+    return f"https://colab.research.google.com/github/{REPO_SLUG}/blob/{REPO_BRANCH}/{PurePosixPath(notebook)}"
+
+
+def binder_url(notebook: str | PurePosixPath) -> str:
+    """The Binder address that opens ``notebook`` in JupyterLab."""
+    path = str(PurePosixPath(notebook)).replace("/", "%2F")
+    return f"https://mybinder.org/v2/gh/{REPO_SLUG}/{REPO_BRANCH}?labpath={path}"
+
+
+def badges(notebook: str | PurePosixPath) -> str:
+    """The badge line that goes under a chapter's title: Colab and Binder, pointing at this very file."""
+    return (f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(notebook)}) "
+            f"[![Binder](https://mybinder.org/badge_logo.svg)]({binder_url(notebook)})")

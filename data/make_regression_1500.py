@@ -1,0 +1,20 @@
+"""How data/regression_1500.csv was made (run once; the course never runs this).
+
+Seed 000 generates its data with scikit-learn at run time. The course stores the
+result instead, so that a change in scikit-learn's generator, or a machine without
+network, cannot change a single printed number. Re-running this script with
+scikit-learn 1.9.1 reproduces the file byte for byte; the checksum in
+manifest.json guards it.
+
+    python data/make_regression_1500.py
+"""
+from pathlib import Path
+
+import numpy as np
+from sklearn.datasets import make_regression
+
+X, y, coef = make_regression(n_samples=1500, n_features=1, n_informative=1, noise=0.3,
+                             coef=True, random_state=0, bias=2)
+target = Path(__file__).with_name("regression_1500.csv")
+np.savetxt(target, np.column_stack([X[:, 0], y]), delimiter=",", header="x,y", comments="", fmt="%.17g")
+print(f"wrote {target} (coef={float(coef)!r})")
