@@ -65,6 +65,11 @@ def strip_solutions(source: str, where: str) -> tuple[str, list[str]]:
     return "\n".join(kept), removed
 
 
+def _relative(path: Path) -> str:
+    path = path.resolve()
+    return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
+
+
 def learner_path(source: Path) -> Path:
     return LEARNER_DIR / source.name
 
@@ -76,8 +81,7 @@ def build_notebook(source: Path):
     nb = nbformat.read(source, as_version=4)
     out = copy.deepcopy(nb)
     out.cells = []
-    rel_source = source.relative_to(ROOT).as_posix()
-    rel_learner = learner_path(source).relative_to(ROOT).as_posix()
+    rel_source, rel_learner = _relative(source), _relative(learner_path(source))
     for index, cell in enumerate(nb.cells):
         where = f"{rel_source}, cell {index}"
         tags = list(cell.get("metadata", {}).get("tags", []))

@@ -40,16 +40,20 @@ def sanitize(text: str, rules: list[tuple[re.Pattern[str], str]] | None = None) 
 
 
 def cell_text(cell) -> str:
-    """What nbval compares in a code cell's outputs, as one sanitized string (images excluded)."""
+    """What nbval compares in a code cell's outputs, as one sanitized string (images excluded).
+
+    A stream may arrive in several pieces, so stdout and stderr are joined per name first.
+    """
+    streams: dict[str, str] = {}
     parts = []
     for output in cell.get("outputs", []):
         kind = output.get("output_type")
         if kind == "stream":
-            parts.append(f"[{output.get('name')}] {output.get('text', '')}")
+            streams[output.get("name", "stdout")] = streams.get(output.get("name", "stdout"), "") + output.get("text", "")
         elif kind in ("execute_result", "display_data"):
-            data = output.get("data", {})
-            parts.append(data.get("text/plain", "") if isinstance(data.get("text/plain"), str)
-                         else "".join(data.get("text/plain", "")))
+            plain = output.get("data", {}).get("text/plain", "")
+            parts.append(plain if isinstance(plain, str) else "".join(plain))
         elif kind == "error":
             parts.append(f"[error] {output.get('ename')}: {output.get('evalue')}")
-    return sanitize("".join(parts))
+    joined = "".join(f"[{name}] {text}" for name, text in sorted(streams.items())) + "".join(parts)
+    return sanitize(joined)

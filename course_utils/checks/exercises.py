@@ -23,7 +23,7 @@ class WrongAnswer(AssertionError):
 class Mistake:
     """A typical wrong answer: ``make(expected)`` builds it, ``says`` names it.
 
-    >>> Mistake("the sign is flipped", lambda e: -e).make(np.array(2.0))
+    >>> float(Mistake("the sign is flipped", lambda e: -e).make(np.array(2.0)))
     -2.0
     """
 

@@ -25,8 +25,8 @@ def draw_graph(tensor: torch.Tensor, names: Mapping[str, torch.Tensor] | None = 
 
     >>> a = torch.tensor(5.0, requires_grad=True); b = torch.tensor(6.0, requires_grad=True)
     >>> ax = draw_graph(a**3 - b**2, {"a": a, "b": b})
-    >>> sorted(t.get_text() for t in ax.texts)[:2]
-    ['PowBackward0', 'PowBackward0']
+    >>> sorted(t.get_text() for t in ax.texts if t.get_text())[:3]
+    ['PowBackward0', 'PowBackward0', 'SubBackward0']
     """
     import matplotlib.pyplot as plt
 

@@ -24,7 +24,8 @@ class TrainingPlot:
     >>> plot.update(1, loss=4.0, y_pred=[0, 0, 0]); plot.update(2, loss=1.0, y_pred=[1, 3, 5])
     >>> plot.losses
     [4.0, 1.0]
-    >>> plot.close()  # displays the final frame (headless) or the last update (live)
+    >>> plot.close()  # displays the final frame (headless) or the last update (live)  # doctest: +ELLIPSIS
+    Figure(...)
     """
 
     def __init__(self, X: Any, y: Any, total_steps: int | None = None, max_fps: float = 10.0,

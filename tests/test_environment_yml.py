@@ -1,0 +1,58 @@
+"""environment.yml (conda, Binder) must list what pyproject.toml needs, from conda-forge alone."""
+from __future__ import annotations
+
+import re
+import tomllib
+
+import yaml
+
+from tests.conftest import ROOT
+
+# pip names that conda-forge spells differently
+CONDA_NAME = {"torch": "pytorch", "matplotlib": "matplotlib-base"}
+# tools the conda route adds on purpose, beyond the project's own requirements
+CONDA_EXTRAS = {"python", "pip"}
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!~\[ ;]", requirement.strip(), maxsplit=1)[0].lower()
+
+
+def _minimum(requirement: str) -> str | None:
+    match = re.search(r">=\s*([\w.]+)", requirement)
+    return match.group(1) if match else None
+
+
+def load():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return env, project
+
+
+def test_conda_forge_only() -> None:
+    env, _ = load()
+    assert env["channels"] == ["conda-forge"]
+
+
+def test_packages_agree_with_pyproject() -> None:
+    env, project = load()
+    conda = {_name(d): d for d in env["dependencies"] if isinstance(d, str)}
+    wanted = {CONDA_NAME.get(_name(r), _name(r)): r for r in project["dependencies"] + project["optional-dependencies"]["dev"]}
+    missing = sorted(set(wanted) - set(conda))
+    extra = sorted(set(conda) - set(wanted) - CONDA_EXTRAS - {"jupyterlab"})
+    assert not missing, f"environment.yml lacks {missing} (listed in pyproject.toml)"
+    assert not extra, f"environment.yml lists {extra}, which pyproject.toml does not"
+    for name, requirement in wanted.items():
+        assert _minimum(conda[name]) == _minimum(requirement), f"{name}: minimum versions differ"
+
+
+def test_installs_the_project_itself_with_pip() -> None:
+    env, _ = load()
+    pip_sections = [d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d]
+    assert pip_sections and any(line.endswith("-e .") or line.endswith(" .") for line in pip_sections[0])
+
+
+def test_python_floor_matches() -> None:
+    env, project = load()
+    python = next(d for d in env["dependencies"] if isinstance(d, str) and _name(d) == "python")
+    assert _minimum(python) == project["requires-python"].lstrip(">=")
