@@ -36,6 +36,16 @@ def binder_url(notebook: str | PurePosixPath) -> str:
 
 
 def badges(notebook: str | PurePosixPath) -> str:
-    """The badge line that goes under a chapter's title: Colab and Binder, pointing at this very file."""
-    return (f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(notebook)}) "
-            f"[![Binder](https://mybinder.org/badge_logo.svg)]({binder_url(notebook)})")
+    """The badge line under a chapter's title: Colab and Binder for this very file, and a link to the other edition.
+
+    >>> "learner/01_x.ipynb" in badges("notebooks/01_x.ipynb")
+    True
+    """
+    path = PurePosixPath(notebook)
+    if path.parent.name == "learner":
+        other, label = path.parent.parent / path.name, "solution edition in Colab"
+    else:
+        other, label = path.parent / "learner" / path.name, "learner edition in Colab"
+    return (f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(path)}) "
+            f"[![Binder](https://mybinder.org/badge_logo.svg)]({binder_url(path)}) "
+            f"· [{label}]({colab_url(other)})")
