@@ -12,6 +12,7 @@ from typing import Iterable
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
+OFFLINE_GUARD = Path(__file__).resolve().parent / "offline"
 LEARNER_DIR = NOTEBOOK_DIR / "learner"
 
 # The kernel inherits these. The tests (tests/conftest.py) set the same ones.
@@ -25,8 +26,15 @@ KERNEL_ENV = {
 
 
 def apply_kernel_env() -> None:
-    """Put :data:`KERNEL_ENV` into this process's environment, for kernels started from it."""
+    """Put :data:`KERNEL_ENV` into this process's environment, for kernels started from it.
+
+    Also puts the network guard (``coursetools/offline/sitecustomize.py``) on the
+    kernels' PYTHONPATH: every execution then proves the course runs offline.
+    """
     os.environ.update(KERNEL_ENV)
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if str(OFFLINE_GUARD) not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([str(OFFLINE_GUARD), *paths])
 
 
 def chapter_notebooks(include_learner: bool = False) -> list[Path]:

@@ -53,7 +53,7 @@ def lab(tmp_path_factory):
     (config / "labconfig" / "page_config.json").write_text(json.dumps(
         {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
     env = {k: v for k, v in os.environ.items() if k not in ("COURSE_LIVE", "TQDM_DISABLE")}  # a live front end
-    env.update(JUPYTER_CONFIG_DIR=str(config), PYTHONPATH=str(ROOT))
+    env.update(JUPYTER_CONFIG_DIR=str(config), PYTHONPATH=os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]))
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", f"--port={port}",
