@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
@@ -30,10 +29,11 @@ class Regression(NamedTuple):
 
 def data_dir() -> Path:
     """The folder holding the data files: the checkout's ``data/`` or the installed copy."""
-    checkout = Path(__file__).resolve().parent.parent / "data"
+    here = Path(__file__).resolve().parent
+    checkout = here.parent / "data"
     if (checkout / "manifest.json").is_file():
         return checkout
-    return Path(str(resources.files("course_utils.datasets")))
+    return here / "datasets"  # where pyproject.toml installs data/ (a Colab install, a wheel)
 
 
 def data_path(name: str) -> Path:
