@@ -27,6 +27,8 @@ def test_nbval_reads_every_rule() -> None:
     ("training took ⏱ 12.3 ms", "training took ⏱ TIME"),
     ("GPU timing: no GPU found on this machine", "GPU timing: MEASURED-OR-ABSENT"),
     ("GPU timing: ⏱ 1.2 ms", "GPU timing: MEASURED-OR-ABSENT"),
+    ("is being accessed. (Triggered internally at /__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)",
+     "is being accessed. (Triggered internally at TORCH-SOURCE)"),
 ])
 def test_rule_examples(raw: str, clean: str) -> None:
     assert sanitize(raw) == clean
