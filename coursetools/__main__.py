@@ -5,6 +5,7 @@
     python -m coursetools learner                   # rebuild notebooks/learner/
     python -m coursetools check-learner             # exit 1 if the learner edition is stale
     python -m coursetools run-twice notebooks/01_*.ipynb  # 'Run All' twice in one kernel
+    python -m coursetools pictures screenshots/pictures  # every course picture as PNG
     python -m coursetools new 16 my_topic "My topic" # a new chapter from the template
 """
 from __future__ import annotations
@@ -24,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("check-learner", help="fail if the learner edition is out of date")
     twice = sub.add_parser("run-twice", help="'Run All' twice in one kernel and compare the passes")
     twice.add_argument("paths", nargs="*", type=Path)
+    pictures = sub.add_parser("pictures", help="render every course picture to PNG in a folder")
+    pictures.add_argument("out", type=Path, nargs="?", default=Path("screenshots/pictures"))
     new = sub.add_parser("new", help="start a chapter from the template: new NUMBER SLUG TITLE")
     new.add_argument("number", type=int)
     new.add_argument("slug")
@@ -50,6 +53,12 @@ def main(argv: list[str] | None = None) -> int:
                 print("   ", line)
             failed += bool(differences)
         return 1 if failed else 0
+    if args.command == "pictures":
+        from coursetools.pictures import render_all
+
+        for path in render_all(args.out):
+            print(f"wrote {path}")
+        return 0
     if args.command == "new":
         from coursetools.authoring import skeleton
 
