@@ -44,6 +44,8 @@ def _judge_validation_loss(answer: Any) -> str | None:
     if not isinstance(answer, torch.Tensor):
         return ("pass the loss tensor itself, not a number: only a tensor can show whether autograd "
                 "recorded a graph for it.")
+    if answer.is_complex() or not answer.is_floating_point():
+        return f"the loss is a real floating-point number, not {answer.dtype}."
     if answer.requires_grad or answer.grad_fn is not None:
         return "this loss still requires grad: autograd recorded a graph while computing it."
     expected = _validation_loss(track=False)

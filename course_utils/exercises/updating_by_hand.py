@@ -44,6 +44,9 @@ def _judge_three_steps(answer: Any) -> str | None:
         raise BadAnswer(f"lr is {answer['lr']!r}, not a number") from None
     if not lr > 0:
         return "lr must be a positive learning rate."
+    if lr < 1e-4:
+        return (f"lr = {lr:g} is too small to tell the steps apart from float32 rounding; use a learning "
+                "rate such as 0.01.")
     W0, W, x = (as_array(answer[key]) for key in ("W0", "W", "x"))
     if W.shape != (10, 1) or W0.shape != (10, 1) or x.shape != (1, 10):
         return (f"the shapes are W0 {W0.shape}, W {W.shape}, x {x.shape}; expected (10, 1), (10, 1) "
