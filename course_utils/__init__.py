@@ -29,6 +29,7 @@ _LAZY = {
     "data": "course_utils.data",
     "graph": "course_utils.graph",
     "progress": "course_utils.progress",
+    "finite_differences": "course_utils.finite_differences",
     "set_style": "course_utils.plots",
     "plot_data": "course_utils.plots",
     "draw_graph": "course_utils.plots",

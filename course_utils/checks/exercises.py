@@ -135,9 +135,9 @@ class ChoiceExercise(Exercise):
             missing, extra = expected - given, given - expected  # type: ignore[operator]
             parts = []
             if missing:
-                parts.append(f"{len(missing)} that should be in it are missing")
+                parts.append(f"{len(missing)} {'label that should be in it is' if len(missing) == 1 else 'labels that should be in it are'} missing")
             if extra:
-                parts.append(f"{len(extra)} should not be in it")
+                parts.append(f"{len(extra)} {'label' if len(extra) == 1 else 'labels'} should not be in it")
             raise self.fail("not yet: " + " and ".join(parts) + ".", given=sorted(given))
         for mistake in self.mistakes:
             if mistake.make(expected) == given:
