@@ -40,7 +40,8 @@ def no_workers_left() -> bool:
     return not [p for p in multiprocessing.active_children() if p.name.startswith("ddp-rank")]
 
 
-@pytest.mark.parametrize("n_samples", [8, 7], ids=["equal-halves", "unequal-shards-4-3"])
+# Equal halves are exercised by chapter 15 itself (nbval); here the harder, unequal split.
+@pytest.mark.parametrize("n_samples", [7], ids=["unequal-shards-4-3"])
 def test_two_processes_give_the_full_batch_gradient(n_samples: int) -> None:
     model = tiny_model()
     X, y = batch(n_samples)
