@@ -117,6 +117,8 @@ def describe_leaf(node: GraphNode, show_grad: bool = False) -> str:
         grad = node.tensor.grad
         if grad is None:
             text += " grad=None"
+        elif grad.dim() == 0:
+            text += f" grad={round(grad.item(), 4)}"
         else:
             values = [round(v, 4) for v in grad.detach().to("cpu").flatten().tolist()[:4]]
             text += f" grad={values}{'…' if grad.numel() > 4 else ''}"

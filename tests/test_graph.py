@@ -44,7 +44,10 @@ def test_text_is_deterministic_and_shows_grads() -> None:
     assert "grad=None" in before
     y.backward()
     after = graph_text(y, {"a": a, "b": b}, show_grad=True)
-    assert "a () grad=[75.0]" in after and "b () grad=[-12.0]" in after
+    assert "a () grad=75.0" in after and "b () grad=-12.0" in after
+    x = torch.ones(2, requires_grad=True)
+    (3 * x).sum().backward()
+    assert "x (2,) grad=[3.0, 3.0]" in graph_text(x * 1, {"x": x}, show_grad=True)
     assert after == graph_text(y, {"a": a, "b": b}, show_grad=True)
 
 

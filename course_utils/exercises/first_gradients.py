@@ -24,8 +24,9 @@ register(
     NumericExercise(
         id="first_gradients.perceptron_by_hand",
         title="dL/dW for the one-weight perceptron",
-        hint="L = (W·x − t)², so the chain rule gives dL/dW = 2·(W·x − t)·x. Keep both the factor 2 "
-             "and the inner derivative x, and mind the sign of (W·x − t).",
+        hint="L is the square of (W·x − t), so the chain rule gives two factors: the derivative of the square "
+             "(which brings down a 2) and the derivative of the inside with respect to W. Dropping either "
+             "factor is the usual slip, and so is losing the sign: W·x − t is negative at W = 1.",
         solution=lambda: -32.0,
         mistakes=[SIGN_FLIPPED,
                   Mistake("a factor of 2 or of x was dropped (the chain rule's inner derivative x, "
@@ -46,8 +47,10 @@ register(
     NumericExercise(
         id="first_gradients.two_variable_grads",
         title="gradients of f(p, q) = p²·q + 3q at p = 2, q = −1",
-        hint="Each partial derivative treats the other variable as a constant: ∂f/∂p = 2pq, ∂f/∂q = p² + 3. "
-             "Pass [p.grad, q.grad] in that order.",
+        hint="Let autograd do it: create p and q with requires_grad=True, build f, call f.backward() once, "
+             "and pass [p.grad, q.grad] in that order. If you compare with a hand result, each partial "
+             "derivative treats the other variable as a constant, and the term 3q counts for q too. Calling "
+             "backward() again on the same p and q adds onto .grad.",
         solution=_two_variable_grads,
         mistakes=[Mistake("the two gradients are swapped: the order is [p.grad, q.grad]", lambda e: e[::-1]),
                   Mistake("q.grad is missing its constant part: d(3q)/dq = 3 counts too",
@@ -59,8 +62,9 @@ register(
     ChoiceExercise(
         id="first_gradients.who_gets_a_grad",
         title="which tensors have a .grad after backward",
-        hint="Only tensors created with requires_grad=True (the leaves autograd tracks) receive a .grad; "
-             "a plain input such as x stays None, and so does the result y.",
+        hint="Taking part in the computation is not enough: backward() fills .grad only for the tensors you "
+             "created yourself with requires_grad=True. An input that was never marked is not tracked at "
+             "all, and a result computed from tracked tensors does not keep its own .grad.",
         options=("x", "w", "b", "y"),
         multiple=True,
         solution=lambda: {"w", "b"},
