@@ -64,11 +64,31 @@ def execute(path: Path, timeout: int = 300, write: bool = True):
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
                             extra_arguments=KERNEL_ARGS, resources={"metadata": {"path": str(path.parent)}})
     client.execute()
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = merge_streams(cell.outputs)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     nb.metadata.get("language_info", {}).pop("version", None)  # differs between machines; nobody compares it
     if write:
         nbformat.write(nb, path)
     return nb
+
+
+def merge_streams(outputs: list) -> list:
+    """Join consecutive stream outputs of one name (stdout, stderr) into one, as nbval reads them.
+
+    ipykernel flushes a cell's prints in chunks that depend on timing; without this
+    a re-execution could store the same text in a different number of pieces.
+    """
+    merged: list = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (output.get("output_type") == "stream" and previous is not None
+                and previous.get("output_type") == "stream" and previous.get("name") == output.get("name")):
+            previous["text"] = previous["text"] + output["text"]
+        else:
+            merged.append(output)
+    return merged
 
 
 def execute_all(paths: Iterable[Path], timeout: int = 300) -> None:

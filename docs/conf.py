@@ -61,5 +61,27 @@ def _refuse_unexecuted_notebooks(app, config) -> None:
                        "(run ./course execute, then build again)")
 
 
+def _learner_links_to_colab():
+    """Links to the learner edition (not part of the site) open that notebook in Colab instead."""
+    from docutils import nodes
+    from sphinx import addnodes
+    from sphinx.transforms.post_transforms import SphinxPostTransform
+
+    from coursetools.setup_cell import colab_url
+
+    class LearnerLinks(SphinxPostTransform):
+        default_priority = 5  # before MyST resolves (and would reject) the reference
+
+        def run(self, **kwargs) -> None:
+            for node in list(self.document.findall(addnodes.pending_xref)):
+                target = node.get("reftarget", "")
+                if node.get("reftype") == "myst" and target.startswith("notebooks/learner/"):
+                    link = nodes.reference("", "", *node.children, refuri=colab_url(target + ".ipynb"))
+                    node.replace_self(link)
+
+    return LearnerLinks
+
+
 def setup(app):
     app.connect("config-inited", _refuse_unexecuted_notebooks)
+    app.add_post_transform(_learner_links_to_colab())

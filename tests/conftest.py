@@ -1,4 +1,4 @@
-"""Shared test settings: every kernel (nbval's and ours) starts with the course's kernel environment."""
+"""Shared fixtures of the tests (the kernel environment itself is applied by the root conftest.py)."""
 from __future__ import annotations
 
 import os
@@ -11,9 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from coursetools.notebooks import KERNEL_ENV, apply_kernel_env  # noqa: E402
-
-apply_kernel_env()
+from coursetools.notebooks import KERNEL_ENV  # noqa: E402
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ def test_nbval_reads_every_rule() -> None:
     ("<function f at 0x7f3a2b1c0d90>", "<function f at ADDRESS>"),
     ("<torch.utils.hooks.RemovableHandle object at 0x7f00aa>", "<torch.utils.hooks.RemovableHandle object at ADDRESS>"),
     ("/tmp/ipykernel_1234/567.py:3: UserWarning", "<cell>:3: UserWarning"),
+    ('File "/tmp/ipykernel_1234/567.py", line 3', 'File "<cell>", line 3'),
     ("tensor([1., 2.], device='cuda:0', requires_grad=True)", "tensor([1., 2.], requires_grad=True)"),
     ("tensor(3., device='cuda:0')", "tensor(3.)"),
     ("device(type='cuda', index=0)", "device(type='cpu')"),

@@ -67,7 +67,7 @@ def outcome(label: str) -> str:
     exc = run_snippet(label)
     if exc is None:
         return f"{label}: runs without an error"
-    first = str(exc).split(". ")[0].rstrip(".")
+    first = str(exc).split(":")[0].split(". ")[0].rstrip(".")
     return f"{label}: raises {type(exc).__name__}: {first}"
 
 
