@@ -22,6 +22,9 @@ KERNEL_ENV = {
     "PYTHONHASHSEED": "0",
     "PYTHONWARNINGS": "ignore::DeprecationWarning",
     "TQDM_DISABLE": "1",
+    # One thread per kernel: the tests run two kernels at once on two cores, and torch's own threads
+    # would then fight over them (a regression step measured 20x slower under that contention).
+    "OMP_NUM_THREADS": "1",
 }
 
 
