@@ -5,6 +5,7 @@
     python -m coursetools learner                   # rebuild notebooks/learner/
     python -m coursetools check-learner             # exit 1 if the learner edition is stale
     python -m coursetools run-twice notebooks/01_*.ipynb  # 'Run All' twice in one kernel
+    python -m coursetools stamp                     # badges + setup cell from coursetools/setup_cell.py
     python -m coursetools pictures screenshots/pictures  # every course picture as PNG
     python -m coursetools new 16 my_topic "My topic" # a new chapter from the template
 """
@@ -25,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("check-learner", help="fail if the learner edition is out of date")
     twice = sub.add_parser("run-twice", help="'Run All' twice in one kernel and compare the passes")
     twice.add_argument("paths", nargs="*", type=Path)
+    stamp = sub.add_parser("stamp", help="rewrite every chapter's badges and setup cell from coursetools.setup_cell")
+    stamp.add_argument("paths", nargs="*", type=Path)
     pictures = sub.add_parser("pictures", help="render every course picture to PNG in a folder")
     pictures.add_argument("out", type=Path, nargs="?", default=Path("screenshots/pictures"))
     new = sub.add_parser("new", help="start a chapter from the template: new NUMBER SLUG TITLE")
@@ -53,6 +56,14 @@ def main(argv: list[str] | None = None) -> int:
                 print("   ", line)
             failed += bool(differences)
         return 1 if failed else 0
+    if args.command == "stamp":
+        from coursetools.authoring import stamp
+        from coursetools.notebooks import chapter_notebooks
+
+        for path in [p.resolve() for p in args.paths] or chapter_notebooks():
+            print(f"{'updated' if stamp(path) else 'unchanged'} {path.name}")
+        print("Now re-execute (./course execute) and rebuild the learner edition (./course learner).")
+        return 0
     if args.command == "pictures":
         from coursetools.pictures import render_all
 

@@ -67,3 +67,25 @@ def skeleton(number: int, slug: str, title: str) -> Path:
         md("## Summary\n\n- ...\n\n**Check yourself**\n\n1. ...\n2. ..."),
         md("**Where next:** ..."),
     ])
+
+
+def stamp(path: Path) -> bool:
+    """Rewrite a chapter's badge line and setup cell from ``coursetools.setup_cell``; True if it changed.
+
+    Run it (``python -m coursetools stamp``) after changing the repository's name in
+    ``course_utils/environment.py``, then re-execute and rebuild the learner edition.
+    """
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    rel = path.resolve().relative_to(ROOT).as_posix()
+    before = nbformat.writes(nb)
+    title = nb.cells[0]
+    lines = title.source.split("\n")
+    title.source = "\n".join(badges(rel) if line.startswith("[![Open In Colab]") else line for line in lines)
+    first_code = next(cell for cell in nb.cells if cell.cell_type == "code")
+    first_code.source = SETUP_CELL
+    if nbformat.writes(nb) == before:
+        return False
+    nbformat.write(nb, path)
+    return True
