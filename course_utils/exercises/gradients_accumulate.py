@@ -53,9 +53,9 @@ register(
     NumericExercise(
         id="gradients_accumulate.fix_the_loop",
         title="a loop whose every iteration sees the gradient [2, 2, 2]",
-        hint="backward() adds into .grad, so .grad must be reset between iterations. And a list that "
-             "stores W.grad itself stores the same tensor four times: store a copy (W.grad.tolist() or "
-             "W.grad.clone()) before you reset it in place.",
+        hint="Two traps: backward() adds into .grad rather than replacing it, and appending W.grad itself "
+             "appends the same tensor object every time, so a later in-place change shows up in every "
+             "entry of the list. Record each gradient as a value of its own before anything changes it.",
         solution=_grads_with_zeroing,
         mistakes=[
             Mistake("gradients that kept adding up (2, 4, 6, 8): .grad was never reset",
@@ -76,8 +76,9 @@ register(
     PropertyExercise(
         id="gradients_accumulate.grad_after_k_calls",
         title="predict W.grad after k backward calls without zeroing",
-        hint="Each backward() of (2W).sum() computes 2 for every entry and ADDS it to what .grad already "
-             "holds; nothing is replaced. Write the rule as a formula in k, without running autograd.",
+        hint="The usual mistake is to think each backward() replaces .grad. It adds to what .grad already "
+             "holds. Ask what one call contributes to an entry, and how many contributions there are after "
+             "k calls.",
         solution=lambda: (lambda k: 2.0 * k),
         judge=_judge_grad_after,
         kind="a function grad_after(k) that returns a number (one entry of W.grad)",
@@ -87,19 +88,23 @@ register(
     ChoiceExercise(
         id="gradients_accumulate.after_zero_grad",
         title="what a parameter's .grad holds after optimizer.zero_grad()",
-        hint="Since torch 2.0, zero_grad() defaults to set_to_none=True: it does not fill the gradient "
-             "with zeros, it drops the tensor.",
+        hint="The name zero_grad suggests a tensor of zeros, and before PyTorch 2.0 that was true. Its "
+             "default changed to save memory and time: look at the output of the zero_grad() cell in this "
+             "chapter, or at the default of its set_to_none argument.",
         options=("None", "zeros", "unchanged"),
         solution=lambda: "None",
-        mistakes=[Mistake("that was the default before torch 2.0; today it takes set_to_none=False",
-                          lambda e: "zeros")],
+        mistakes=[Mistake("that was the behaviour before PyTorch 2.0; today you get zeros only with "
+                          "zero_grad(set_to_none=False)", lambda e: "zeros"),
+                  Mistake("zero_grad() does reset the gradient; the question is what it leaves in its place",
+                          lambda e: "unchanged")],
         wrong_examples=[lambda: "zeros", lambda: "unchanged", lambda: None],
     ),
     NumericExercise(
         id="gradients_accumulate.weight_decay_step",
         title="one SGD step with weight decay: a zero gradient versus None",
-        hint="With weight_decay, SGD uses grad + weight_decay·p as the gradient of every parameter it "
-             "visits, even when grad is all zeros; a parameter whose .grad is None is not visited at all.",
+        hint="Do not treat a zero gradient and a missing one (None) as the same thing. With weight_decay, "
+             "SGD adds weight_decay·p to the gradient of each parameter it updates; decide for each of the "
+             "two whether SGD updates it at all.",
         solution=_weight_decay_step,
         mistakes=[
             Mistake("the parameter whose grad is None moved too: SGD skips parameters whose .grad is None",

@@ -59,9 +59,9 @@ register(
     ChoiceExercise(
         id="switching_tracking_off.which_require_grad",
         title="which of these tensors require grad",
-        hint="A result requires grad when it is computed, outside no_grad, from at least one tensor that "
-             "requires grad. model.eval() changes how Dropout and BatchNorm behave, not whether autograd "
-             "records; and requires_grad_() can switch tracking back on for a detached leaf.",
+        hint="Two beliefs trip people up here: that model.eval() is one of the switches that stop recording, "
+             "and that a detached tensor can never be tracked again. Test each of the six lines against the "
+             "chapter's three switches only.",
         options=("a", "b", "c", "d", "e", "f"),
         multiple=True,
         solution=lambda: {"a", "d", "e"},
@@ -69,9 +69,9 @@ register(
     ),
     NumericExercise(
         id="switching_tracking_off.detach_shares_storage",
-        title="what x holds after changing its detached copy in place",
-        hint="detach() does not copy: the new tensor shares its memory with the original, so an in-place "
-             "change to one is a change to the other. Only .clone() makes an independent copy.",
+        title="what x holds after an in-place change to x.detach()",
+        hint="The trap is to read detach() as a copy. It gives a new tensor object but not new memory; "
+             "think about what an in-place change to that memory does to x.",
         solution=lambda: [10.0, 20.0, 30.0],
         mistakes=[Mistake("x unchanged, as if detach() had made a copy; it shares the storage",
                           lambda e: e / 10)],
@@ -80,8 +80,9 @@ register(
     PropertyExercise(
         id="switching_tracking_off.validation_loss",
         title="a validation loss computed without a graph",
-        hint="Wrap the forward pass in `with torch.no_grad():` so autograd records nothing; model.eval() "
-             "alone does not do that.",
+        hint="model.eval() changes how layers such as Dropout behave, but autograd still records every "
+             "operation. The forward pass itself must run where recording is switched off, and the answer "
+             "is the loss tensor, not its .item().",
         solution=lambda: _validation_loss(track=False),
         judge=_judge_validation_loss,
         kind="a one-number tensor that does not require grad",
@@ -91,8 +92,9 @@ register(
     NumericExercise(
         id="switching_tracking_off.fix_data_bug",
         title="the gradient of sigmoid once the .data bug is fixed",
-        hint="An in-place change through .data is invisible to autograd, yet sigmoid saved its output for "
-             "the backward pass: make the percentages from a copy (out of place), so probs is untouched.",
+        hint="The bug is to treat .data as a safe separate copy. It shares memory with probs, which sigmoid "
+             "saved for the backward pass, and autograd cannot see the change. percent must be computed "
+             "without changing the numbers stored in probs.",
         solution=_correct_sigmoid_grad,
         mistakes=[Mistake("the gradient computed from the percentages: the in-place change through .data "
                           "reached the output that sigmoid saved for backward",

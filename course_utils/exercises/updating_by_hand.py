@@ -73,12 +73,12 @@ def _judge_three_steps(answer: Any) -> str | None:
     return "W − W0 is not 3·lr·xᵀ: check the update rule and the learning rate you passed."
 
 
-def _b_grad_unzeroed() -> float:
+def _b_grad_unzeroed(passes: int = 3) -> float:
     torch.manual_seed(0)
     W = torch.randn(10, 1).requires_grad_()
     b = torch.randn(1).requires_grad_()
     x = torch.rand(1, 10)
-    for _ in range(2):
+    for _ in range(passes):
         (1 - (x @ W + b)).backward()
     return b.grad.item()
 
@@ -87,9 +87,9 @@ register(
     PropertyExercise(
         id="updating_by_hand.three_steps",
         title="three correct hand-written steps move W by 3·lr·xᵀ",
-        hint="Each step: forward, backward, then under torch.no_grad() update in place (W -= lr * W.grad) "
-             "and reset the gradient (W.grad = None). Keep a copy of the start, W0 = W.detach().clone(), "
-             "because the in-place update changes W itself.",
+        hint="Three slips are common here: W0 = W is a second name for the same tensor, not a copy, so an "
+             "in-place update changes both; an update written W = ... makes a new tensor instead of changing "
+             "W; and a gradient that is never reset makes the steps add up.",
         solution=_three_steps,
         judge=_judge_three_steps,
         kind='a dict {"W0": ..., "W": ..., "x": ..., "lr": ...} (tensors and a float)',
@@ -99,21 +99,23 @@ register(
     ),
     NumericExercise(
         id="updating_by_hand.b_grad_unzeroed",
-        title="b.grad after two backward calls that nobody zeroed",
-        hint="loss = 1 − (x@W + b) gives ∂loss/∂b = −1 on every backward, and backward() adds into .grad "
-             "instead of replacing it.",
+        title="b.grad after three backward calls that nobody reset",
+        hint="The trap is to think each backward() starts b.grad afresh. ∂loss/∂b is the same on every "
+             "pass; what matters is what backward() does with the value .grad already holds.",
         solution=_b_grad_unzeroed,
         mistakes=[SIGN_FLIPPED,
-                  Mistake("the gradient of a single backward: nothing reset b.grad, so the second one adds "
-                          "to the first", lambda e: e / 2)],
-        wrong_examples=[lambda: -1.0, lambda: 2.0, lambda: 0.0],
+                  Mistake("the gradient of a single backward: nothing reset b.grad, so every pass adds "
+                          "to it", lambda e: e / 3),
+                  Mistake("the value after two passes, as in the chapter: the third pass adds to it as well",
+                          lambda e: e * 2 / 3)],
+        wrong_examples=[lambda: -1.0, lambda: -2.0, lambda: 3.0, lambda: 0.0],
     ),
     ChoiceExercise(
         id="updating_by_hand.keeps_a_leaf",
         title="which updates leave W a leaf that requires grad",
-        hint="Assigning `W = ...` binds the name to a new tensor (under no_grad it does not require grad; "
-             "outside it is a non-leaf with a grad_fn). Only an in-place update keeps the same tensor, and "
-             "it must run under no_grad.",
+        hint="Two separate questions for each option: does the line change the tensor W, or make a new "
+             "tensor and point the name W at it? And is autograd recording while it runs? The usual slip "
+             "is to think that torch.no_grad() alone makes any update safe.",
         options=("A", "B", "C", "D", "E"),
         multiple=True,
         solution=lambda: {"B", "E"},
