@@ -164,3 +164,9 @@ def test_confirmation_is_truthy_and_quiet_in_ipython() -> None:
     assert result and result == True  # noqa: E712
     assert hasattr(result, "_ipython_display_")
     assert not math.isnan(float(result))
+
+
+def test_none_can_be_named_as_a_typical_mistake() -> None:
+    exercise = _numeric(none_says="this looks like the unfixed h.grad")
+    with pytest.raises(WrongAnswer, match="unfixed h.grad"):
+        exercise.validate(None)

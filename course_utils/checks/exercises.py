@@ -48,6 +48,7 @@ class Exercise:
     mistakes: Sequence[Mistake] = ()
     wrong_examples: Sequence[Callable[[], Any]] = ()  # typical wrong answers, for the tests
     chapter: str = ""
+    none_says: str = ""  # what an answer of None usually means here (e.g. "h.grad was never kept")
 
     def fail(self, problem: str, given: Any = None, expected: str | None = None) -> WrongAnswer:
         lines = [f"Exercise {self.id} ({self.title}): {problem}"]
@@ -78,6 +79,9 @@ class NumericExercise(Exercise):
 
     def validate(self, answer: Any) -> None:
         expected = self.expected()
+        if answer is None and self.none_says:
+            raise self.fail(f"not yet: the answer is None; {self.none_says}.", given="None",
+                            expected=self.expected_kind(expected))
         try:
             given = as_array(answer)
         except BadAnswer as exc:

@@ -250,8 +250,9 @@ register(
     PropertyExercise(
         id="build_your_own_autograd.div_backward",
         title="the backward rule of a / b, with broadcasting",
-        hint="For out = a / b: ∂out/∂a = 1/b and ∂out/∂b = −a/b² (mind the minus sign and the square). Multiply "
-             "each by grad_out, then un-broadcast each result back to its own operand's shape.",
+        hint="Two slips are common. The derivative with respect to b: write a / b as a · b⁻¹ and differentiate "
+             "the power, keeping its sign and its exponent. And broadcasting: each gradient, once multiplied by "
+             "grad_out, must be summed back to its own operand's shape.",
         solution=_fn(_div_backward),
         judge=_judge_div_backward,
         kind="a function my_div_backward(a, b, grad_out) -> (grad_a, grad_b), NumPy arrays shaped like a and b",

@@ -244,7 +244,8 @@ register(
         title="the backward of z = x · sin(y), checked by gradcheck",
         hint="backward receives grad_output = dL/dz and returns one gradient per input of forward, in order: "
              "dL/dx = grad_output · ∂z/∂x and dL/dy = grad_output · ∂z/∂y. Do not drop grad_output (a test through "
-             ".sum() would not notice) and mind the sign of the derivative of sin.",
+             ".sum() would not notice), and keep the sign straight: sin differentiates to +cos (the minus sign belongs "
+             "to the derivative of cos).",
         solution=_cls(_MulSin),
         judge=_judge_mul_sin,
         kind="a torch.autograd.Function subclass whose apply(x, y) computes x * sin(y)",

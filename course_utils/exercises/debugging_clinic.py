@@ -181,8 +181,9 @@ register(
     NumericExercise(
         id="debugging_clinic.fix_non_leaf_grad",
         title="read the gradient at the intermediate tensor h",
-        hint="h = x**2 is not a leaf, so backward() does not keep its gradient: call h.retain_grad() "
-             "before backward(). x.grad is the gradient at the leaf, which is a different tensor.",
+        hint="h = x**2 is an intermediate (non-leaf) tensor: the gradient flows through it during backward() "
+             "but is thrown away unless you ask autograd to keep it, and you must ask before backward() runs "
+             "(section 5). x.grad is the gradient at the leaf, a different tensor.",
         solution=_non_leaf_grad,
         mistakes=[Mistake("x.grad: the chain rule's extra factor dh/dx = 2x is in it; the exercise asks "
                           "for the gradient at h",
@@ -190,12 +191,15 @@ register(
         wrong_examples=[lambda: [2 * v * math.cos(v * v) for v in NON_LEAF_X],
                         lambda: [math.sin(v * v) for v in NON_LEAF_X],
                         lambda: None],
+        none_says="this looks like the unfixed h.grad: autograd does not keep the gradient of a non-leaf "
+                  "tensor unless it is asked to before backward() runs",
     ),
     NumericExercise(
         id="debugging_clinic.fix_inplace",
         title="x.grad once the in-place multiplication is fixed",
-        hint="sigmoid saves its output for the backward pass, so s.mul_(2) changes a saved tensor. Write "
-             "the multiplication out of place (s = s * 2) instead of deleting it.",
+        hint="sigmoid saves its output s for the backward pass, and an in-place operation on s changes that "
+             "saved tensor (its version goes from 0 to 1). Deleting the line loses the factor 2: keep the "
+             "multiplication, but in a form that makes a new tensor (section 4).",
         solution=_inplace_fixed,
         mistakes=[Mistake("the gradient without the factor 2: the multiplication was removed instead of being "
                           "written out of place", lambda e: e / 2)],
@@ -205,8 +209,9 @@ register(
         id="debugging_clinic.safe_sqrt",
         title="a square root with a finite gradient everywhere",
         hint="torch.where picks values, but backward differentiates both branches and multiplies the unused "
-             "one by 0; 0 × NaN is still NaN. Use a second where inside sqrt so the unused branch only ever "
-             "sees a safe input.",
+             "one by 0, and 0 × NaN (or 0 × inf) is still NaN. Correct values are not enough: sqrt itself must "
+             "never receive an input where its derivative breaks, not even where its result is thrown away "
+             "(section 9).",
         solution=lambda: _safe_sqrt_reference,
         judge=_judge_safe_sqrt,
         kind="a function safe_sqrt(x) -> tensor: sqrt(x) where x > 0, else 0, with finite gradients",
@@ -216,7 +221,7 @@ register(
         id="debugging_clinic.running_loss",
         title="a running total of the loss that keeps no graph",
         hint="total += loss adds a tensor that carries its graph, so total keeps every step's graph alive. "
-             "Add the plain number loss.item() instead.",
+             "The running total should be built from plain Python numbers, which carry no graph (section 8).",
         solution=_running_loss,
         judge=_judge_running_loss,
         kind="the running total as a Python float",
@@ -229,8 +234,8 @@ register(
         id="debugging_clinic.which_raise",
         title="which snippets raise an error",
         hint="Separate errors from silent failures: a NaN gradient or a .grad read on a non-leaf never stops "
-             "the program. Errors come from a non-scalar backward, an in-place change of a leaf (outside "
-             "no_grad) or of a saved tensor, and integer tensors asked to require grad.",
+             "the program. And look at the setting of each risky line: an in-place update inside "
+             "torch.no_grad(), or a second backward() after retain_graph=True, is allowed.",
         options=tuple(WHICH_RAISE),
         multiple=True,
         solution=_which_raise,

@@ -120,9 +120,9 @@ register(
     NumericExercise(
         id="gradient_accumulation.scale_for_equal_chunks",
         title="the factor for each micro-batch loss with k = 8 equal micro-batches",
-        hint="Each micro-batch loss is already a mean over its own 16 samples. The full-batch mean is the "
-             "average of the k micro-batch means, so each one must be scaled by the number that turns a sum "
-             "of k means into their average; a missing or inverted scale makes the gradient k times off.",
+        hint=".grad adds the micro-batch gradients up, it does not average them, and each micro-batch loss is "
+             "already a mean over its own 16 samples. Compare the sum of the k micro-batch means with the "
+             "mean over all N samples.",
         solution=_scale_factor,
         mistakes=[Mistake("multiplying by k instead of dividing by k", lambda e: 1 / e),
                   Mistake("no scaling at all: the accumulated gradient would come out k times too large",

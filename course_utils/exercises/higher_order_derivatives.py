@@ -79,7 +79,19 @@ def _judge_hvp(fn: object) -> str | None:
     if not callable(fn):
         return "pass the function hvp itself (no parentheses)."
     for f, x, v in _hvp_tests():
-        result = fn(f, x.clone(), v.clone())
+        try:
+            result = fn(f, x.clone(), v.clone())
+        except RuntimeError as exc:
+            if "does not require grad" not in str(exc):
+                raise
+            try:  # does the same function work once x is tracked?
+                fn(f, x.clone().requires_grad_(), v.clone())
+            except RuntimeError:
+                return ("the second torch.autograd.grad call found no graph behind the gradient: the first call "
+                        "needs create_graph=True so that its result can be differentiated again.")
+            return ("x arrives without requires_grad (like the input of functional.hvp), so the first "
+                    "torch.autograd.grad call has nothing to differentiate: start from a tracked copy of x "
+                    "inside hvp.")
         if isinstance(result, (tuple, list)):
             return "hvp should return one tensor H·v, not a tuple (torch.autograd.grad returns a tuple: unpack it)."
         if not isinstance(result, torch.Tensor) or result.shape != x.shape:
@@ -112,6 +124,11 @@ def _hvp_returns_tuple(f, x, v):
     return torch.autograd.grad(g @ v, x)
 
 
+def _hvp_untracked_x(f, x, v):
+    (g,) = torch.autograd.grad(f(x), x, create_graph=True)  # raises: x does not require grad
+    return torch.autograd.grad(g @ v, x)[0]
+
+
 def _hvp_without_create_graph(f, x, v):
     x = x.detach().requires_grad_()
     (g,) = torch.autograd.grad(f(x), x)
@@ -135,8 +152,8 @@ register(
     NumericExercise(
         id="higher_order_derivatives.grad_of_grad",
         title="x.grad after backward() on a gradient",
-        hint="g = dy/dx was computed with create_graph=True, so g is a function of x with its own graph "
-             "(g = 2x). g.backward() stores dg/dx in x.grad: the derivative of the derivative.",
+        hint="g is not a plain number: create_graph=True made it a result with its own graph, computed from x. "
+             "g.backward() therefore differentiates g, not y = x², and stores that derivative in x.grad.",
         solution=_grad_of_grad,
         mistakes=[Mistake("the first derivative 2x at x = 3: x.grad receives dg/dx, where g is already the "
                           "first derivative", lambda e: 6.0),
@@ -162,12 +179,14 @@ register(
     PropertyExercise(
         id="higher_order_derivatives.hvp_function",
         title="a Hessian-vector product by double backward",
-        hint="H·v is the gradient of (∇f · v): take the gradient g of f with create_graph=True, form the "
-             "scalar g @ v, and differentiate it with respect to x again. Never build the Hessian itself.",
+        hint="H·v takes two differentiations and never the Hessian itself: the first gradient is only an "
+             "intermediate result, so it must stay differentiable, and what the second call differentiates "
+             "is one number built from that gradient and v.",
         solution=lambda: _hvp_reference,
         judge=_judge_hvp,
         kind="a function hvp(f, x, v) -> tensor H·v with the shape of x",
         wrong_examples=[lambda: _hvp_returns_gradient, lambda: _hvp_returns_tuple,
-                        lambda: _hvp_without_create_graph, lambda: (lambda f, x, v: v)],
+                        lambda: _hvp_without_create_graph, lambda: _hvp_untracked_x,
+                        lambda: (lambda f, x, v: v)],
     ),
 )

@@ -170,8 +170,9 @@ register(
     RecordExercise(
         id="hooks.hook_order",
         title="what a tensor hook and a post-accumulate hook see over two backward passes",
-        hint="A tensor hook sees the gradient arriving in this backward pass, before it is added to .grad; a "
-             "post-accumulate hook runs after the addition and reads .grad, which keeps growing when it is not zeroed.",
+        hint="The two hooks do not see the same thing: one runs before the incoming gradient is added to .grad, "
+             "the other after, and .grad is not zeroed between the two passes. Ask, for each pass, what each "
+             "hook receives.",
         solution=_hook_order,
         mistakes=[Mistake("the two hooks mixed up: register_hook sees each pass's incoming gradient, the "
                           "post-accumulate hook sees the running total in .grad", _mixed_up)],

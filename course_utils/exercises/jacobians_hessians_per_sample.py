@@ -80,9 +80,9 @@ register(
     NumericExercise(
         id="jacobians_hessians_per_sample.per_sample_norms",
         title="the norm of each sample's gradient",
-        hint="vmap(grad(sample_loss), in_dims=(None, 0, 0)) gives one gradient row per sample (shape (8, 3)); "
-             "take the norm of each row. The gradient of the batch's mean loss is their average, a "
-             "different thing.",
+        hint="Per-sample means one gradient for each sample, computed from that sample's loss alone: an (8, 3) "
+             "array, one row per sample, and then one norm per row. The gradient of the batch's mean loss is "
+             "their average, a different thing, and a norm over the whole array mixes the samples.",
         solution=_per_sample_norms,
         mistakes=[Mistake("the norm of the batch gradient, repeated for every sample",
                           _batch_grad_norm_repeated),
@@ -99,9 +99,11 @@ register(
         title="jacrev or jacfwd for 1000 inputs and 2 outputs",
         hint="jacrev builds the Jacobian one row (one output) per backward pass; jacfwd one column (one input) "
              "per forward-mode pass. Count the passes each one needs.",
-        options=("jacrev", "jacfwd", "the same cost"),
+        options=("jacrev", "jacfwd", "same"),
         solution=lambda: "jacrev",
-        mistakes=[Mistake("jacfwd needs one pass per input: 1000 passes here", lambda e: "jacfwd")],
-        wrong_examples=[lambda: "jacfwd", lambda: "the same cost", lambda: "hessian"],
+        mistakes=[Mistake("jacfwd needs one pass per input: 1000 passes here", lambda e: "jacfwd"),
+                  Mistake("the two modes count different things (rows or columns), and here those numbers "
+                          "differ", lambda e: "same")],
+        wrong_examples=[lambda: "jacfwd", lambda: "same", lambda: "hessian"],
     ),
 )
