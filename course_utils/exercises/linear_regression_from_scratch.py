@@ -85,14 +85,20 @@ def _start_wb() -> list[float]:
     return [w.item(), b.item()]
 
 
-def _diverging() -> set[str]:
+@lru_cache(maxsize=None)
+def _diverging_labels() -> frozenset[str]:
+    """The options whose loss at step 30 exceeds the loss at step 1 (180 training steps, so computed once)."""
     X, y = _data()
     labels = set()
     for label in LEARNING_RATES:
         _, _, losses = _train(X, y, lr=float(label))
         if losses[-1] > losses[0]:
             labels.add(label)
-    return labels
+    return frozenset(labels)
+
+
+def _diverging() -> set[str]:
+    return set(_diverging_labels())
 
 
 def _fixed_w() -> float:
@@ -109,10 +115,11 @@ register(
     ChoiceExercise(
         id=f"{SLUG}.diverging_learning_rates",
         title="which learning rates make 30 steps diverge",
-        hint="'Diverge' does not need a huge learning rate: a step overshoots the bottom of the loss bowl "
-             "when lr is larger than 1 / curvature, and the overshoot grows from step to step once lr is "
-             "larger than 2 / curvature. For this loss the curvature along w is 2·mean(x²), and the "
-             "inputs here have mean(x²) close to 1. Pass a set of the option strings.",
+        hint="'Diverge' is not about a learning rate looking big or small, but about lr times the loss's "
+             "curvature (its second derivative along a parameter). Each step multiplies the distance to the "
+             "bottom of the bowl by |1 − lr·curvature|, so the distance grows once lr·curvature > 2. Work "
+             "out the second derivatives of mean((x·w + b − y)²) in w and in b for this X; the one that "
+             "curves most sets the limit. Pass a set of the option strings.",
         options=LEARNING_RATES,
         multiple=True,
         solution=_diverging,
@@ -122,9 +129,10 @@ register(
     RecordExercise(
         id=f"{SLUG}.gradient_by_hand",
         title="the gradient of the MSE at the seed-4 start, without backward",
-        hint="L = mean((x·w + b − y)²). The chain rule brings down a factor 2 from the square and an inner "
-             "derivative: x for w, 1 for b. It is a mean over the 1500 samples, not a sum, and the "
-             "residual is prediction minus target (swapping them flips the sign). Use y of shape (1500, 1).",
+        hint="Three things are easy to get wrong in the derivative of L = mean((x·w + b − y)²): the factor "
+             "that the square brings down, the mean over the 1500 samples (not a sum), and the sign: the "
+             "residual x·w + b − y grows when w or b grows, and a residual written the other way round "
+             "needs a minus sign from its inner derivative. Use y of shape (1500, 1).",
         solution=_grad_at_start,
         mistakes=[SIGN_FLIPPED,
                   Mistake("half the right value: the factor 2 from the square was dropped", lambda e: e / 2),

@@ -40,7 +40,7 @@ def _example(seed: int, batch: int) -> tuple[MyNet, torch.Tensor, torch.Tensor]:
     return model, x, target
 
 
-# ---------------------------------------------------------------- 8.1 sgd_step
+# ---------------------------------------------------------------- 8.2 sgd_step
 def _judge_sgd_step(fn: Any) -> str | None:
     if not callable(fn):
         return "pass the function itself, sgd_step, not the result of calling it."
@@ -110,7 +110,7 @@ def _sgd_clears() -> Callable:
     return sgd_step
 
 
-# ---------------------------------------------------------------- 8.2 where to zero
+# ---------------------------------------------------------------- 8.3 where to zero
 ZERO_GRAD_OPTIONS = ("A", "B", "C", "D", "E", "F")
 
 
@@ -170,7 +170,7 @@ def _zero_grad_correct() -> set[str]:
     return correct
 
 
-# ---------------------------------------------------------------- 8.3 inactive units
+# ---------------------------------------------------------------- 8.1 inactive units
 def _reference_inactive(model: MyNet, x: torch.Tensor) -> list[int]:
     with torch.no_grad():
         active = model.relu(model.fc1(x)) > 0
@@ -273,9 +273,10 @@ register(
     PropertyExercise(
         id=f"{SLUG}.sgd_step",
         title="sgd_step(params, lr) does what torch.optim.SGD's step does",
-        hint="The new value of every parameter is p − lr·p.grad, written into the same tensor: an in-place "
-             "update (p -= ...) inside torch.no_grad(). Assigning p = p - lr * p.grad only rebinds a name, "
-             "and without no_grad PyTorch refuses to change a leaf that requires grad in place.",
+        hint="Two mistakes from chapter 06 are common here. Assigning a new tensor to the loop variable "
+             "changes a local name, not the parameter the optimizer holds: the parameter's own numbers must "
+             "change. And autograd must not record the update: PyTorch refuses an in-place change of a leaf "
+             "that requires grad while it is recording. Subtract the gradient step; do not add it.",
         solution=_sgd_step_solution,
         judge=_judge_sgd_step,
         kind="a function sgd_step(params, lr) that updates the parameters in place and returns nothing",
@@ -284,9 +285,10 @@ register(
     ChoiceExercise(
         id=f"{SLUG}.where_to_zero_grad",
         title="which loops zero the gradients correctly",
-        hint="backward() adds into .grad, and step() reads .grad. The gradients must be cleared somewhere "
-             "between one step() and the next backward(); clearing them between backward() and step() "
-             "throws the fresh gradient away, and p.grad is None until the first backward().",
+        hint="'zero_grad() must be the first line' and 'it can go anywhere' are both wrong. backward() adds "
+             "into .grad, and step() reads .grad. For each loop, ask what .grad holds at the moment step() "
+             "reads it on the second step: it should be exactly this step's gradient. And what is p.grad "
+             "before the very first backward()?",
         options=ZERO_GRAD_OPTIONS,
         multiple=True,
         solution=_zero_grad_correct,
@@ -296,9 +298,10 @@ register(
     PropertyExercise(
         id=f"{SLUG}.inactive_units",
         title="the hidden units whose fc1 gradient row is zero, found from the activations",
-        hint="A row of fc1.weight.grad is a sum over the samples of the batch, and each sample contributes "
-             "only where the unit's ReLU output is positive. So the row is zero when the unit is inactive on "
-             "every sample, not on just one. Inactive on this batch does not mean 'dead' forever.",
+        hint="A row of fc1.weight.grad is a sum over the samples of the batch, and a sample contributes to "
+             "unit k's row only where that unit's ReLU output is positive. Being inactive on one sample is "
+             "not enough for a zero row (and inactive on this batch does not mean 'dead' forever). Return "
+             "unit indices, not the activations.",
         solution=_inactive_solution,
         judge=_judge_inactive,
         kind="a function inactive_units(model, x) returning a list of unit indices (ints)",
@@ -307,9 +310,10 @@ register(
     ChoiceExercise(
         id=f"{SLUG}.trainable_leaves",
         title="which expressions give a leaf that requires grad",
-        hint=".to() that changes the dtype or the device is an operation: autograd records it, and the result "
-             "is a new, non-leaf tensor. .to() that changes nothing returns the very same tensor. "
-             "requires_grad_() on a fresh tensor makes it a leaf, and Module.to() keeps parameters leaves.",
+        hint="'.to() always makes a copy' and 'a copy of a parameter is as good as the parameter' are the two "
+             "traps. For each expression, look at the last thing done: did it create the tensor from "
+             "scratch (or return the very same tensor), or compute it from another tensor that requires "
+             "grad, as autograd records any operation? Modules and plain tensors differ here.",
         options=tuple(LEAF_OPTIONS),
         multiple=True,
         solution=_trainable_leaves,
