@@ -94,6 +94,11 @@ def run_all(page, base: str, name: str, timeout: float = 150.0) -> dict:
 def test_run_all_in_jupyterlab(lab: str, name: str) -> None:
     with browser_page() as page:
         state = run_all(page, lab, name)
+        if CHAPTERS[name]["image"]:  # the training plot, as the learner sees it
+            cell = page.locator(".jp-CodeCell", has_text="TrainingPlot").first
+            image = cell.locator(".jp-OutputArea-output img").first
+            image.scroll_into_view_if_needed()
+            assert image.evaluate("img => img.complete && img.naturalWidth > 0"), "the training plot image is empty"
         SCREENSHOTS.mkdir(exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"jupyterlab-{name.removesuffix('.ipynb')}.png"), full_page=False)
     code = [c for c in state["cells"] if c["type"] == "code"]
