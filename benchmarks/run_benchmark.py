@@ -84,16 +84,23 @@ def bench_course() -> dict:
     return {"nbval_serial_s": round(serial, 1), "nbval_parallel_s": round(parallel, 1)}
 
 
-def bench_import(repeat: int = 7) -> dict:
-    def median(code: str) -> float:
-        return statistics.median(timed([sys.executable, "-c", code]) for _ in range(repeat))
-
-    torch_only, with_course = median("import torch"), median("import torch, course_utils")
-    overhead = with_course - torch_only
-    print(f"import torch {torch_only:.2f} s; import torch, course_utils {with_course:.2f} s; "
-          f"overhead {overhead * 1000:.0f} ms (median of {repeat})")
-    return {"import_torch_s": round(torch_only, 3), "import_course_utils_s": round(with_course, 3),
-            "import_overhead_ms": round(overhead * 1000)}
+def bench_import(repeat: int = 10) -> dict:
+    """Wall time of `import torch` with and without course_utils (interleaved runs, medians), and
+    what `python -X importtime` attributes to course_utils itself once torch is loaded."""
+    torch_only, with_course = [], []
+    for _ in range(repeat):  # interleaved, so a busy moment hits both sides alike
+        torch_only.append(timed([sys.executable, "-c", "import torch"]))
+        with_course.append(timed([sys.executable, "-c", "import torch, course_utils"]))
+    profile = subprocess.run([sys.executable, "-X", "importtime", "-c", "import torch; import course_utils"],
+                             cwd=ROOT, capture_output=True, text=True, check=True).stderr
+    own_us = next(int(line.split("|")[1]) for line in profile.splitlines() if line.rstrip().endswith("| course_utils"))
+    overhead = statistics.median(with_course) - statistics.median(torch_only)
+    print(f"import torch {statistics.median(torch_only):.2f} s; import torch, course_utils "
+          f"{statistics.median(with_course):.2f} s (medians of {repeat}); difference {overhead * 1000:+.0f} ms; "
+          f"-X importtime: course_utils itself {own_us / 1000:.1f} ms")
+    return {"import_torch_s": round(statistics.median(torch_only), 3),
+            "import_course_utils_s": round(statistics.median(with_course), 3),
+            "wall_difference_ms": round(overhead * 1000), "importtime_course_utils_ms": round(own_us / 1000, 1)}
 
 
 def markdown(rows: list[dict]) -> str:
