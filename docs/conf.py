@@ -34,6 +34,7 @@ suppress_warnings = ["mystnb.unknown_mime_type"]
 html_theme = "sphinx_book_theme"
 html_title = project
 html_static_path: list[str] = []
+html_extra_path = ["_extra"]  # index.html at the site's root, forwarding to the home page
 html_context = {"default_mode": "light"}  # a fresh browser otherwise logs "invalid theme mode" as an error
 html_theme_options = {
     "repository_url": REPO_URL,

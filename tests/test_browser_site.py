@@ -61,6 +61,8 @@ def fits_width(page) -> bool:
 
 def test_home_page_lists_every_chapter_and_links_resolve(site: str) -> None:
     with browser_page() as page:
+        page.goto(site, wait_until="load")  # the site's root forwards to the home page
+        page.wait_for_url("**/docs/index.html")
         open_page(page, site + "docs/index.html", "home", PROJECTOR)
         assert "Autograd, hands-on" in page.title()
         hrefs = page.eval_on_selector_all("a", "els => els.map(e => e.getAttribute('href'))")
