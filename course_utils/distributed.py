@@ -345,8 +345,8 @@ def _run_once(payload: bytes, world_size: int, timeout: float) -> dict[str, torc
                     running = [r for r in range(world_size) if r not in reports]
                     raise TimeoutError(
                         f"ddp_gradients: the {world_size} worker processes did not finish within {timeout:g} s "
-                        f"(ranks {running} had not reported). Starting a process costs a few seconds (each one "
-                        "imports torch); pass a larger timeout on a slow or busy machine.")
+                        f"(ranks {running} had not reported). The first start costs a few seconds (torch is "
+                        "imported); pass a larger timeout on a slow or busy machine.")
                 try:
                     record(*results.get(timeout=min(0.05, max(deadline - now, 0.001))))
                     continue

@@ -1,7 +1,7 @@
 """course_utils.distributed: two real DDP processes give the full-batch gradient, and fail clearly.
 
-Each call that starts workers costs a few seconds (every spawned process imports torch),
-so the tests that spawn are few and small.
+The first call that starts workers costs a few seconds (the fork server imports torch);
+later ones reuse that server, so the tests that start workers stay few and small.
 """
 from __future__ import annotations
 
