@@ -186,6 +186,10 @@ def ddp_worker(rank: int, world_size: int, port: int, payload: bytes, results: A
     except BaseException as exc:  # noqa: BLE001 - every failure must reach the parent
         results.put(("error", rank, f"{type(exc).__name__}: {exc}".strip(), traceback.format_exc()))
     finally:
+        # Push the report into the pipe before leaving the group: the other ranks only fail
+        # ("connection closed") once this one has gone, so the parent reads the cause first.
+        results.close()
+        results.join_thread()
         if dist.is_available() and dist.is_initialized():
             dist.destroy_process_group()
         sys.stdout.flush()
