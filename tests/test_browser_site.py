@@ -4,7 +4,8 @@ Builds the site into a temporary folder (Sphinx + myst-nb, no execution, warning
 are errors), serves it on a free localhost port and checks, as a reader would:
 the home page and two chapters load without console errors, every chapter link on
 the home page resolves, the figures of the linear-regression chapter are
-displayed, and pages fit a phone's width and a projector's. Screenshots go to
+displayed, its formulas are typeset by the MathJax shipped with the site (no
+internet here), and pages fit a phone's width and a projector's. Screenshots go to
 screenshots/.
 """
 from __future__ import annotations
@@ -51,6 +52,8 @@ def local_errors(page) -> list[str]:
 def open_page(page, url: str, name: str, size: tuple[int, int]) -> None:
     page.set_viewport_size({"width": size[0], "height": size[1]})
     page.goto(url, wait_until="load")
+    # MathJax typesets after the load event; wait for it (pages without formulas have no MathJax)
+    page.evaluate("() => window.MathJax?.startup?.promise ? MathJax.startup.promise.then(() => true) : false")
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"site-{name}-{size[0]}px.png"))
 
@@ -90,6 +93,15 @@ def test_chapter_pages_load_with_outputs_and_launch_links(site: str, chapter: st
         if chapter.startswith("07"):
             sizes = page.eval_on_selector_all(".cell_output img", "els => els.map(e => [e.complete, e.naturalWidth])")
             assert len(sizes) >= 3 and all(done and width > 0 for done, width in sizes), sizes
+
+
+def test_formulas_are_typeset_without_internet(site: str) -> None:
+    with browser_page() as page:
+        open_page(page, site + "notebooks/07_linear_regression_from_scratch.html", "07-math", PROJECTOR)
+        assert page.locator("article mjx-container").count() >= 5, "MathJax typeset no formula"
+        text = page.inner_text("article")
+        assert "\\(" not in text and "\\hat" not in text, "raw TeX is showing: MathJax did not run"
+        assert local_errors(page) == []
 
 
 @pytest.mark.parametrize("size", [PHONE, PROJECTOR], ids=["phone", "projector"])

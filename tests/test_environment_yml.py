@@ -12,6 +12,8 @@ from tests.conftest import ROOT
 CONDA_NAME = {"torch": "pytorch", "matplotlib": "matplotlib-base"}
 # tools the conda route adds on purpose, beyond the project's own requirements
 CONDA_EXTRAS = {"python", "pip"}
+# not on conda-forge: environment.yml installs these in its pip section
+PIP_ONLY = {"sphinx-mathjax-offline"}
 
 
 def _name(requirement: str) -> str:
@@ -37,6 +39,10 @@ def test_conda_forge_only() -> None:
 def test_packages_agree_with_pyproject() -> None:
     env, project = load()
     conda = {_name(d): d for d in env["dependencies"] if isinstance(d, str)}
+    pip_lines = [d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d][0]
+    pip = {_name(line): line for line in pip_lines if not line.startswith("-")}
+    assert set(pip) == PIP_ONLY, f"the pip section should hold exactly {sorted(PIP_ONLY)}, not {sorted(pip)}"
+    conda.update(pip)
     wanted = {CONDA_NAME.get(_name(r), _name(r)): r for r in project["dependencies"] + project["optional-dependencies"]["dev"]}
     missing = sorted(set(wanted) - set(conda))
     extra = sorted(set(conda) - set(wanted) - CONDA_EXTRAS - {"jupyterlab"})
