@@ -303,11 +303,9 @@ def _context() -> Any:
     ranks start in a fraction of a second instead of each importing torch, and a second
     call in the same kernel reuses the server.
     """
-    import multiprocessing
-
     import torch.multiprocessing as mp
 
-    if "forkserver" not in multiprocessing.get_all_start_methods():
+    if "forkserver" not in mp.get_all_start_methods():
         return mp.get_context("spawn")
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(["torch", "torch._dynamo", "torch.distributed", "course_utils.distributed"])
@@ -315,8 +313,6 @@ def _context() -> Any:
 
 
 def _run_once(payload: bytes, world_size: int, timeout: float) -> dict[str, torch.Tensor]:
-    import torch.multiprocessing as mp
-
     ctx = _context()
     results = ctx.Queue()
     port = free_port()

@@ -24,10 +24,9 @@ root_doc = "docs/index"
 include_patterns = ["docs/*.md", "notebooks/[0-9][0-9]_*.ipynb", "notebooks/instructor/*.md", "CONTRIBUTING.md"]
 exclude_patterns = ["docs/_build/**"]
 
-# sphinx-mathjax-offline ships MathJax 3 and copies it into _static/mathjax: the formulas
+# sphinx-mathjax-offline ships MathJax 3, copies it into _static/mathjax and points mathjax_path there: formulas
 # render on a site served without internet (a classroom, CI) instead of showing raw TeX.
 extensions = ["myst_nb", "sphinx-mathjax-offline"]
-mathjax_path = "mathjax/tex-chtml.js"
 nb_execution_mode = "off"  # never execute: show the stored, nbval-verified outputs
 myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 3

@@ -39,7 +39,7 @@ def test_conda_forge_only() -> None:
 def test_packages_agree_with_pyproject() -> None:
     env, project = load()
     conda = {_name(d): d for d in env["dependencies"] if isinstance(d, str)}
-    pip_lines = [d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d][0]
+    pip_lines = next((d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d), [])
     pip = {_name(line): line for line in pip_lines if not line.startswith("-")}
     assert set(pip) == PIP_ONLY, f"the pip section should hold exactly {sorted(PIP_ONLY)}, not {sorted(pip)}"
     conda.update(pip)
