@@ -13,38 +13,53 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from course_utils._version import __version__
 from course_utils.device import get_device
 from course_utils.environment import environment_summary, is_colab, is_live_frontend
 from course_utils.seeding import seed_everything
 from course_utils.session import start_chapter
 
-__version__ = "0.1.0"
-
 # Public names that live in modules with heavier imports; loaded on first use.
 _LAZY = {
-    "check": "course_utils.checks",
     "WrongAnswer": "course_utils.checks",
     "plots": "course_utils.plots",
     "checks": "course_utils.checks",
     "data": "course_utils.data",
     "graph": "course_utils.graph",
-    "progress": "course_utils.progress",
     "finite_differences": "course_utils.finite_differences",
     "set_style": "course_utils.plots",
     "plot_data": "course_utils.plots",
     "draw_graph": "course_utils.plots",
     "graph_text": "course_utils.graph",
+    "show_error": "course_utils.errors",
+    "backward_steps": "course_utils.stepthrough",
 }
 
 __all__ = [
+    "__version__",
     "get_device",
     "seed_everything",
     "environment_summary",
     "is_colab",
     "is_live_frontend",
     "start_chapter",
+    "check",
     *_LAZY,
 ]
+
+
+def check(exercise_id: str, answer: Any) -> None:
+    """Check an exercise's answer (see :func:`course_utils.checks.check`); every chapter's setup cell imports it.
+
+    The exercise table loads on the first call, so the setup cell stays as light as ``import torch``.
+
+    >>> check("first_gradients.perceptron_by_hand", -32.0)
+    Correct: first_gradients.perceptron_by_hand (dL/dW for the one-weight perceptron)
+    """
+    __tracebackhide__ = True
+    from course_utils.checks import check as check_answer
+
+    return check_answer(exercise_id, answer)
 
 
 def __getattr__(name: str) -> Any:

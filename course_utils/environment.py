@@ -14,8 +14,21 @@ import warnings
 # The one place that names the course's public repository. The setup cell of every
 # notebook and every Colab badge are generated from these (see coursetools.setup_cell).
 REPO_SLUG = "autograd-hands-on/autograd-hands-on"
-REPO_BRANCH = "main"
+REPO_BRANCH = "main"                      # what the badges open: the newest notebooks
 REPO_URL = f"https://github.com/{REPO_SLUG}"
+
+
+def release_tag() -> str:
+    """The git tag of this version of the course: the setup cell installs the helpers from it.
+
+    A notebook downloaded last term installs the helpers it was written with, not today's ``main``.
+
+    >>> release_tag().startswith("v")
+    True
+    """
+    from course_utils._version import __version__
+
+    return f"v{__version__}"
 
 MIN_PYTHON = (3, 10)
 MIN_TORCH = (2, 2)

@@ -1,21 +1,7 @@
-"""Progress bars for loops that take more than a second, silent when nobody is watching.
-
-A console bar prints a speed that changes every run, which breaks the stored
-outputs; so when the notebook runs headless the bar is disabled entirely.
-"""
+"""The learner's progress: every check() attempt, recorded locally (filled in by the classroom work, issue #16)."""
 from __future__ import annotations
 
-from typing import Any, Iterable
 
-from course_utils.environment import is_live_frontend
-
-
-def progress(iterable: Iterable[Any], desc: str | None = None, total: int | None = None, **kwargs: Any) -> Any:
-    """Wrap ``iterable`` in a ``tqdm.auto`` bar in a live notebook; a silent pass-through otherwise.
-
-    >>> sum(progress(range(3), desc="demo"))
-    3
-    """
-    from tqdm.auto import tqdm
-
-    return tqdm(iterable, desc=desc, total=total, disable=not is_live_frontend(), **kwargs)
+def record_attempt(exercise_id: str, verdict: str, mistake: str | None, level: int) -> None:
+    """Record one attempt (placeholder until the local progress file lands)."""
+    return None

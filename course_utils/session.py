@@ -15,9 +15,15 @@ from course_utils.seeding import seed_everything
 def start_chapter(seed: int = 0, style: bool = True) -> torch.device:
     """Seed everything, set the plot style, print the environment line, return the device.
 
+    In a notebook it also installs :mod:`course_utils.cell_notes`, so that a cell that needs an
+    earlier one says so when it fails.
+
     >>> device = start_chapter(seed=0)  # doctest: +ELLIPSIS
     Python ... | torch ... | device ... | ...
     """
+    from course_utils.cell_notes import install
+
+    install()
     seed_everything(seed)
     if style:
         from course_utils.plots.style import set_style

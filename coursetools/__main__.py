@@ -2,9 +2,9 @@
 
     python -m coursetools execute                   # every chapter, outputs stored in place
     python -m coursetools execute notebooks/01_*.ipynb
-    python -m coursetools learner                   # rebuild notebooks/learner/
+    python -m coursetools learner [NB ...]          # rebuild notebooks/learner/ (all, or these chapters)
     python -m coursetools check-learner             # exit 1 if the learner edition is stale
-    python -m coursetools run-twice notebooks/01_*.ipynb  # 'Run All' twice in one kernel
+    python -m coursetools run-twice notebooks/01_*.ipynb  # each cell twice, then Run All again, one kernel
     python -m coursetools stamp                     # badges + setup cell from coursetools/setup_cell.py
     python -m coursetools pictures screenshots/pictures  # every course picture as PNG
     python -m coursetools new 16 my_topic "My topic" # a new chapter from the template
@@ -22,9 +22,10 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("execute", help="re-execute notebooks in place in fresh kernels")
     run.add_argument("paths", nargs="*", type=Path, help="notebooks (default: every chapter)")
-    sub.add_parser("learner", help="rebuild the learner edition in notebooks/learner/")
+    build = sub.add_parser("learner", help="rebuild the learner edition in notebooks/learner/")
+    build.add_argument("paths", nargs="*", type=Path, help="solution notebooks (default: every chapter)")
     sub.add_parser("check-learner", help="fail if the learner edition is out of date")
-    twice = sub.add_parser("run-twice", help="'Run All' twice in one kernel and compare the passes")
+    twice = sub.add_parser("run-twice", help="run each cell twice, then 'Run All' again, in one kernel; compare")
     twice.add_argument("paths", nargs="*", type=Path)
     stamp = sub.add_parser("stamp", help="rewrite every chapter's badges and setup cell from coursetools.setup_cell")
     stamp.add_argument("paths", nargs="*", type=Path)
@@ -46,11 +47,11 @@ def main(argv: list[str] | None = None) -> int:
         execute_all(paths)
         return 0
     if args.command == "run-twice":
-        from coursetools.notebooks import chapter_notebooks, run_twice
+        from coursetools.notebooks import chapter_notebooks, run_again
 
         failed = 0
         for path in [p.resolve() for p in args.paths] or chapter_notebooks():
-            differences = run_twice(path)
+            differences = run_again(path)
             print(f"{path.name}: {'same results twice' if not differences else 'DIFFERENT'}")
             for line in differences:
                 print("   ", line)
@@ -79,7 +80,11 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "learner":
-            for path in write_all():
+            sources = [p.resolve() for p in args.paths] or None
+            missing = [str(p) for p in sources or [] if not p.is_file()]
+            if missing:
+                parser.error(f"no such notebook: {', '.join(missing)}")
+            for path in write_all(sources):
                 print(f"wrote {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
             return 0
         problems = out_of_date()

@@ -62,7 +62,7 @@ def skeleton(number: int, slug: str, title: str) -> Path:
         code("# one idea per cell"),
         md("The output shows ..."),
         md("## Exercises\n\n### Exercise 1\n\nState the task and what to pass to `check`."),
-        code("from course_utils.checks import check\n\n### BEGIN SOLUTION\nanswer = ...\n### END SOLUTION\n"
+        code("### BEGIN SOLUTION\nanswer = ...\n### END SOLUTION\n"
              f'check("{slug}.first_exercise", answer)'),
         md("## Summary\n\n- ...\n\n**Check yourself**\n\n1. ...\n2. ..."),
         md("**Where next:** ..."),

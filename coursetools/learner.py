@@ -3,8 +3,11 @@
 In ``notebooks/NN_*.ipynb`` an exercise cell holds its solution between
 ``### BEGIN SOLUTION`` and ``### END SOLUTION`` (nbgrader's markers) and ends with a
 ``check(...)`` call; a cell tagged ``solution`` is dropped whole. The learner copy
-replaces each solution with a line that fails clearly, clears that cell's output
-and tags it ``raises-exception``; everything else is kept as it is. nbgrader
+replaces each solution with a line that fails clearly and keeps every other cell as
+it is, but ships without any stored output, as nbgrader's release step does: an output
+below an exercise (or two cells further down) would show its answer before the learner
+has worked it out. Exercise cells are not tagged ``raises-exception``, so "Run All"
+stops at the first unanswered exercise, with its message, in every front end. nbgrader
 itself would pull in about 100 packages for this one transformation, so a short
 nbformat script does it instead.
 """
@@ -19,8 +22,10 @@ from coursetools.setup_cell import badges
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 CHECK_CALL = re.compile(r"""\bcheck\(\s*["']([\w.]+)["']""")
-LEARNER_NOTE = ("> **Learner edition.** Exercise cells stop with `NotImplementedError` until you replace "
-                "that line with your code; `check(...)` then tells you whether it is right.")
+LEARNER_NOTE = ("> **Learner edition.** Run the cells in order: this edition has no stored outputs, so "
+                "nothing shows an answer before you work it out. Exercise cells stop with "
+                "`NotImplementedError` until you replace that line with your code; `check(...)` then "
+                "tells you whether it is right, and a second wrong try shows a hint.")
 
 
 class BuildError(ValueError):
@@ -97,11 +102,13 @@ def build_notebook(source: Path):
         if "solution" in tags:
             continue
         new = copy.deepcopy(cell)
+        new.outputs = []
+        new.execution_count = None
+        new.metadata.pop("execution", None)
         if has_marker:
             new.source, _ = strip_solutions(cell.source, where)
-            new.outputs = []
-            new.execution_count = None
-            new.metadata["tags"] = sorted(set(tags) | {"raises-exception"})
+            if "raises-exception" in tags:
+                new.metadata["tags"] = [tag for tag in tags if tag != "raises-exception"]
         out.cells.append(new)
     return out
 

@@ -103,12 +103,43 @@ def execute_all(paths: Iterable[Path], timeout: int = 300) -> None:
         print(f"executed {Path(path).relative_to(ROOT)} in {time.perf_counter() - start:.1f} s")
 
 
-def run_twice(path: Path, timeout: int = 300) -> list[str]:
-    """"Run All" twice in one kernel; return the cells whose second-pass output differs.
+RERUN_DIFFERS = "rerun-differs"   # tag: running this cell again changes its output, on purpose
+RERUN_EXPLAINED = "# Re-run:"      # ... and a comment in the cell that says how and why
 
-    Errors in the second pass (outside ``raises-exception`` cells) raise
-    ``CellExecutionError``, like any execution. Outputs are compared after the
-    nbval sanitize rules, so an environment line or a timing cannot cause a difference.
+
+def _errors(cell) -> list:
+    return [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+
+
+def rerun_problem(cell, first, again) -> str | None:
+    """Why re-running ``cell`` right after its first run is not acceptable, or None.
+
+    Acceptable: the same output (after the sanitize rules); or, for a cell whose first line is
+    ``# Needs: ...``, an error followed by that cell's note (see ``course_utils.cell_notes``);
+    or, for a cell tagged ``rerun-differs`` with a ``# Re-run:`` comment, any output.
+    """
+    from course_utils.cell_notes import needs_line
+    from coursetools.sanitize import cell_text
+
+    if cell_text(first) == cell_text(again):
+        return None
+    if needs_line(cell.source) is not None:
+        if _errors(again) and "This cell needs" in cell_text(again):
+            return None
+        return "its first line says '# Needs:', but running it again gave a different result without failing clearly"
+    if RERUN_DIFFERS in cell.get("metadata", {}).get("tags", []) and RERUN_EXPLAINED in cell.source:
+        return None
+    return "running it again right away gives a different output"
+
+
+def run_again(path: Path, timeout: int = 300) -> list[str]:
+    """Each code cell run twice in a row, then "Run All" once more, in one kernel; return what went wrong.
+
+    The first pass runs every code cell and, right after it, the same cell again: a learner who
+    re-runs a cell must see the same output, or a clear "# Needs:" failure (:func:`rerun_problem`).
+    The second pass runs every cell once more and must give exactly the outputs of the first
+    runs. Outputs are compared after the nbval sanitize rules, so an environment line or a timing
+    cannot cause a difference. Errors outside ``raises-exception`` cells are reported too.
     """
     import copy
 
@@ -119,15 +150,24 @@ def run_twice(path: Path, timeout: int = 300) -> list[str]:
 
     apply_kernel_env()
     nb = nbformat.read(path, as_version=4)
-    count = len(nb.cells)
-    doubled = copy.deepcopy(nb)
-    doubled.cells = copy.deepcopy(nb.cells) + copy.deepcopy(nb.cells)
-    NotebookClient(doubled, timeout=timeout, kernel_name="python3", record_timing=False,
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    plan = copy.deepcopy(nb)
+    plan.cells = [copy.deepcopy(c) for cell in code for c in (cell, cell)] + [copy.deepcopy(c) for c in code]
+    NotebookClient(plan, timeout=timeout, kernel_name="python3", record_timing=False, allow_errors=True,
                    extra_arguments=KERNEL_ARGS, resources={"metadata": {"path": str(path.parent)}}).execute()
-    differences = []
-    for index in range(count):
-        first, second = doubled.cells[index], doubled.cells[index + count]
-        if first.cell_type == "code" and cell_text(first) != cell_text(second):
-            differences.append(f"cell {index}: first run {cell_text(first)[:120]!r}, "
-                               f"second run {cell_text(second)[:120]!r}")
-    return differences
+    problems = []
+    index_of = {id(cell): nb.cells.index(cell) for cell in code}
+    for k, cell in enumerate(code):
+        first, again, later = plan.cells[2 * k], plan.cells[2 * k + 1], plan.cells[2 * len(code) + k]
+        where = f"cell {index_of[id(cell)]}"
+        expects_error = "raises-exception" in cell.get("metadata", {}).get("tags", [])
+        if _errors(first) and not expects_error:
+            problems.append(f"{where}: the first run failed: {cell_text(first)[-200:]!r}")
+            continue
+        problem = rerun_problem(cell, first, again)
+        if problem:
+            problems.append(f"{where}: {problem}: first {cell_text(first)[:150]!r}, again {cell_text(again)[:150]!r}")
+        if cell_text(first) != cell_text(later):
+            problems.append(f"{where}: Run All a second time gives {cell_text(later)[:150]!r} "
+                            f"instead of {cell_text(first)[:150]!r}")
+    return problems

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from course_utils.environment import REPO_BRANCH, REPO_SLUG
+from course_utils.environment import REPO_BRANCH, REPO_SLUG, release_tag
 
 SETUP_CELL = f'''\
 # Setup (the same in every chapter): in Colab, install the course helpers; then seed and pick a device.
 import sys
 if "google.colab" in sys.modules:
-    %pip install -q --no-deps "course-utils @ git+https://github.com/{REPO_SLUG}@{REPO_BRANCH}"
+    %pip install -q --no-deps "course-utils @ git+https://github.com/{REPO_SLUG}@{release_tag()}"
 import torch
 import course_utils
+from course_utils import check
 device = course_utils.start_chapter(seed=0)'''
 
 

@@ -1,85 +1,39 @@
-"""The exercise-check contract: every registered exercise accepts its solution and rejects wrong answers."""
+"""The check kinds and the policies they own, on small exercises made up for the test.
+
+Data-driven tests over every registered exercise of the course are in test_exercises.py.
+"""
 from __future__ import annotations
 
-import math
+import decimal
+import fractions
+import random
 
 import numpy as np
 import pytest
 import torch
 
 from course_utils.checks import (
-    EXERCISES,
+    Case,
+    CheckProblem,
     ChoiceExercise,
+    FunctionExercise,
     Mistake,
     NumericExercise,
     PropertyExercise,
     RecordExercise,
     WrongAnswer,
+    call_learner,
     check,
+    register,
+    reset_attempts,
 )
-
-IDS = sorted(EXERCISES)
-
-# Inputs that are never a right answer to any exercise (issue: bad input gets WrongAnswer, nothing else).
-BAD_INPUTS = {
-    "None": None,
-    "ellipsis": ...,
-    "string": "42",
-    "nan": float("nan"),
-    "inf": float("inf"),
-    "nan tensor": torch.tensor([float("nan")]),
-    "ragged list": [[1.0], [2.0, 3.0]],
-    "list with placeholder": [1.0, ...],
-    "complex": torch.tensor([1 + 2j]),
-    "dict missing keys": {"not-a-key": 1.0},
-    "object": object(),
-    "wrong-shape tensor requiring grad": torch.ones(7, 3, requires_grad=True),
-    "bool": True,
-}
+from course_utils.checks.feedback import WIDTH
+from course_utils.checks.registry import EXERCISES
 
 
-def test_every_chapter_registers_exercises() -> None:
-    assert len(IDS) >= 3
-    for exercise_id, exercise in EXERCISES.items():
-        slug, _, name = exercise_id.partition(".")
-        assert exercise.chapter == slug and name
-        assert exercise.hint.strip(), f"{exercise_id} has no hint"
-
-
-@pytest.mark.parametrize("exercise_id", IDS)
-def test_solution_passes(exercise_id: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert check(exercise_id, EXERCISES[exercise_id].solution()) == True  # noqa: E712
-    assert capsys.readouterr().out.startswith(f"Correct: {exercise_id}")
-
-
-@pytest.mark.parametrize("exercise_id", IDS)
-def test_typical_wrong_answers_fail_with_the_hint(exercise_id: str) -> None:
-    exercise = EXERCISES[exercise_id]
-    assert len(exercise.wrong_examples) >= 3, f"{exercise_id} needs at least three typical wrong answers"
-    for make_wrong in exercise.wrong_examples:
-        with pytest.raises(WrongAnswer) as info:
-            check(exercise_id, make_wrong())
-        message = str(info.value)
-        assert exercise_id in message and exercise.hint in message
-
-
-@pytest.mark.parametrize("label", sorted(BAD_INPUTS))
-@pytest.mark.parametrize("exercise_id", IDS)
-def test_bad_input_is_a_wrong_answer_not_a_crash(exercise_id: str, label: str) -> None:
-    with pytest.raises(WrongAnswer) as info:
-        check(exercise_id, BAD_INPUTS[label])
-    assert exercise_id in str(info.value)
-
-
-def test_wrong_answer_is_an_assertion_error() -> None:
-    assert issubclass(WrongAnswer, AssertionError)
-
-
-def test_unknown_id_lists_the_closest() -> None:
-    with pytest.raises(KeyError, match="first_gradients.perceptron_by_hand"):
-        check("first_gradients.perceptron_by_hnd", -32.0)
-    with pytest.raises(KeyError):
-        check(42, 1.0)  # type: ignore[arg-type]
+def said(exc: BaseException) -> str:
+    """The message with its line wrapping undone, for matching sentences."""
+    return " ".join(str(exc).split())
 
 
 def _numeric(**kwargs) -> NumericExercise:
@@ -88,54 +42,128 @@ def _numeric(**kwargs) -> NumericExercise:
     return NumericExercise(**defaults)
 
 
-def test_numeric_accepts_tensors_arrays_lists_any_grad_state() -> None:
-    exercise = _numeric()
-    for answer in ([1, -2, 3], np.array([1.0, -2.0, 3.0]), torch.tensor([1.0, -2.0, 3.0], requires_grad=True),
-                   (1.0, -2.0, 3.0), [torch.tensor(1.0), torch.tensor(-2.0), torch.tensor(3.0)]):
-        exercise.validate(answer)
+@pytest.fixture
+def demo():
+    """Register exercises for one test and remove them afterwards."""
+    added: list[str] = []
+
+    def add(exercise):
+        register(exercise)
+        added.append(exercise.id)
+        reset_attempts(exercise.id)
+        return exercise
+
+    yield add
+    for exercise_id in added:
+        EXERCISES.pop(exercise_id, None)
+        reset_attempts(exercise_id)
 
 
-def test_numeric_names_the_recognisable_mistake() -> None:
-    exercise = _numeric(mistakes=[Mistake("the sign is flipped", lambda e: -e)])
-    with pytest.raises(WrongAnswer, match="sign is flipped"):
-        exercise.validate([-1.0, 2.0, -3.0])
-    with pytest.raises(WrongAnswer, match="values differ"):
-        exercise.validate([5.0, 5.0, 5.0])
+# ------------------------------------------------------------------ numbers in every reasonable form
+
+@pytest.mark.parametrize("answer", [
+    [1, -2, 3], np.array([1.0, -2.0, 3.0]), torch.tensor([1.0, -2.0, 3.0], requires_grad=True),
+    (1.0, -2.0, 3.0), [torch.tensor(1.0), torch.tensor(-2.0), torch.tensor(3.0)],
+    [torch.tensor([1.0]), torch.tensor([-2.0]), torch.tensor([3.0])],       # the bracket style of chapter 01
+    torch.tensor([[1.0, -2.0, 3.0]]), np.array([[1.0], [-2.0], [3.0]]),    # size-1 axes do not matter
+    torch.tensor([1.0, -2.0, 3.0], dtype=torch.float16),                   # any float dtype
+    [np.float32(1.0), np.int64(-2), fractions.Fraction(3)], [decimal.Decimal("1"), -2, 3.0],
+    torch.nn.Parameter(torch.tensor([1.0, -2.0, 3.0])),
+])
+def test_numeric_accepts_every_reasonable_form(answer) -> None:
+    _numeric().validate(answer)
 
 
-def test_numeric_reports_shape_and_transpose() -> None:
-    exercise = _numeric(solution=lambda: np.ones((3, 1)))
+def test_numeric_tolerance_follows_the_answers_dtype() -> None:
+    exercise = _numeric(solution=lambda: 0.1)
+    exercise.validate(torch.tensor(0.1, dtype=torch.float16))      # 0.0999755859375: right in float16
+    exercise.validate(torch.tensor(0.1, dtype=torch.bfloat16))
+    with pytest.raises(WrongAnswer):
+        exercise.validate(0.0999755859375)                         # the same number in float64 is too far
+
+
+def test_shape_matters_where_it_is_the_lesson() -> None:
+    exercise = _numeric(solution=lambda: np.ones((3, 1)), shape_matters=True)
+    exercise.validate(torch.ones(3, 1))
     with pytest.raises(WrongAnswer, match="transpose"):
         exercise.validate(np.ones((1, 3)))
     with pytest.raises(WrongAnswer, match=r"shape \(3, 1\)"):
-        exercise.validate(np.ones(4))
+        exercise.validate(np.ones(3))
 
 
-def test_numeric_never_reveals_the_solution() -> None:
-    exercise = _numeric(solution=lambda: 123.456)
-    with pytest.raises(WrongAnswer) as info:
+def test_an_empty_answer_is_never_close() -> None:
+    with pytest.raises(WrongAnswer, match="no numbers"):
+        _numeric(solution=lambda: 2.0).validate([])
+
+
+def test_numeric_names_the_recognisable_mistake_and_hides_the_solution() -> None:
+    exercise = _numeric(solution=lambda: 123.456, mistakes=[Mistake("the sign is flipped", lambda e: -e)])
+    with pytest.raises(WrongAnswer, match="sign is flipped") as info:
+        exercise.validate(-123.456)
+    assert info.value.mistake == "the_sign_is_flipped"
+    with pytest.raises(WrongAnswer, match="values differ") as info:
         exercise.validate(1.0)
     assert "123.456" not in str(info.value)
 
 
-def test_tolerance_is_applied() -> None:
-    exercise = _numeric(solution=lambda: 1.0)
-    exercise.validate(1.0 + 1e-6)
-    with pytest.raises(WrongAnswer):
-        exercise.validate(1.01)
+def test_numbers_are_read_without_trusting_the_answer() -> None:
+    class Liar(torch.Tensor):
+        @classmethod
+        def __torch_function__(cls, func, types, args=(), kwargs=None):
+            if getattr(func, "__name__", "") in ("allclose", "equal", "eq", "__eq__"):
+                return True
+            return super().__torch_function__(func, types, args, kwargs or {})
+
+        def numel(self):  # lies about its size too
+            return 1
+
+    with pytest.raises(WrongAnswer, match="values differ"):
+        _numeric().validate(torch.zeros(3).as_subclass(Liar))
+    with pytest.raises(WrongAnswer, match="far more"):
+        _numeric().validate(torch.empty(10**7))  # refused before any number is converted
 
 
-def test_choice_single_and_multiple() -> None:
-    single = ChoiceExercise("demo.one", "one", "h", lambda: "b", options=("a", "b"))
-    single.validate("b")
-    with pytest.raises(WrongAnswer, match="one of"):
-        single.validate("z")
-    multiple = ChoiceExercise("demo.many", "many", "h", lambda: {"a", "b"}, options=("a", "b", "c"), multiple=True)
-    multiple.validate(["b", "a"])
-    with pytest.raises(WrongAnswer, match="missing"):
-        multiple.validate({"a"})
-    with pytest.raises(WrongAnswer, match="should not"):
-        multiple.validate({"a", "b", "c"})
+# ------------------------------------------------------------------ labels in every reasonable spelling
+
+def test_choice_labels_accept_spelling_and_natural_values() -> None:
+    shapes = ChoiceExercise("demo.shapes", "shapes", "h", lambda: {"()", "(1,)", "(1, 1)"},
+                            options=("()", "(1,)", "(1, 1)", "(2,)"), multiple=True)
+    for answer in ({"()", "(1,)", "(1,1)"}, [(), (1,), (1, 1)], [torch.Size([]), torch.Size([1]), " ( 1 , 1 ) "],
+                   {"()": 0, "(1,)": 0, "(1, 1)": 0}.keys()):
+        shapes.validate(answer)
+    none = ChoiceExercise("demo.none", "none", "h", lambda: "None", options=("None", "zeros"))
+    none.validate(None)
+    none.validate(" none ")
+    rates = ChoiceExercise("demo.rates", "rates", "h", lambda: {"1.05", "1.5"}, options=("0.1", "1.05", "1.5"),
+                           multiple=True)
+    rates.validate({1.05, 1.5})
+    rates.validate({fractions.Fraction(21, 20), decimal.Decimal("1.5")})
+    named = ChoiceExercise("demo.named", "named", "h", lambda: "jacrev", options=("jacrev", "jacfwd"),
+                           aliases={"jacrev": ["torch.func.jacrev"]})
+    named.validate("JacRev")
+    named.validate("torch.func.jacrev")
+
+
+def test_choice_never_calls_the_answers_eq() -> None:
+    class EqualsEverything(str):
+        def __eq__(self, other):
+            return True
+
+        __hash__ = str.__hash__
+
+    exercise = ChoiceExercise("demo.one", "one", "h", lambda: "b", options=("a", "b"))
+    with pytest.raises(WrongAnswer, match="not the right option"):
+        exercise.validate(EqualsEverything("a"))
+
+
+def test_choice_feedback_does_not_count_what_is_missing() -> None:
+    exercise = ChoiceExercise("demo.many", "many", "h", lambda: {"a", "b"}, options=("a", "b", "c"), multiple=True)
+    for answer in ({"a"}, {"a", "b", "c"}, {"c"}):
+        with pytest.raises(WrongAnswer) as info:
+            exercise.validate(answer)
+        assert "missing" not in str(info.value) and "should not" not in str(info.value)
+    with pytest.raises(WrongAnswer, match="'z' is not one of the options"):
+        exercise.validate({"a", "z"})
 
 
 def test_record_checks_each_key() -> None:
@@ -147,23 +175,139 @@ def test_record_checks_each_key() -> None:
         exercise.validate({"a": 12, "b": 9})
 
 
-def test_property_judge_errors_become_wrong_answers() -> None:
+# ------------------------------------------------------------------ functions and properties
+
+def _double_exercise(**kwargs) -> FunctionExercise:
+    defaults = dict(id="demo.double", title="double", hint="h", solution=lambda: (lambda x: 2 * x),
+                    signature="double(x)",
+                    cases=[Case("a vector", lambda: (torch.tensor([1.0, 2.0]),)),
+                           Case("a matrix", lambda: (torch.ones(2, 3),))])
+    defaults.update(kwargs)
+    return FunctionExercise(**defaults)
+
+
+def test_function_exercise_runs_named_cases() -> None:
+    exercise = _double_exercise()
+    exercise.validate(lambda x: x + x)
+    for answer, sentence in [
+            (lambda x: 3 * x, "on a vector, it returned the right shape but the wrong values"),
+            (lambda x: (2 * x).flatten()[:2], "on a matrix, it returned numbers of shape (2,)"),
+            (lambda x: 1 / 0, "on a vector, your code raised ZeroDivisionError"),
+            (torch.tensor([2.0, 4.0]), 'pass the function itself, check("demo.double", double) without parentheses')]:
+        with pytest.raises(WrongAnswer) as info:
+            exercise.validate(answer)
+        assert sentence in said(info.value)
+
+
+def test_property_judge_sees_learner_errors_as_theirs() -> None:
     def judge(answer):
-        return None if answer(2.0) == 4.0 else "f(2) should be 4"
+        return None if call_learner(answer, 2.0) == 4.0 else "f(2) should be 4"
 
     exercise = PropertyExercise("demo.fn", "fn", "h", lambda: (lambda x: x * 2), judge=judge, kind="a function")
     exercise.validate(lambda x: x + 2)
     with pytest.raises(WrongAnswer, match="f\\(2\\) should be 4"):
         exercise.validate(lambda x: x * 3)
-    with pytest.raises(WrongAnswer, match="ZeroDivisionError"):
+    with pytest.raises(WrongAnswer, match="your code raised ZeroDivisionError"):
         exercise.validate(lambda x: 1 / 0)
 
 
-def test_confirmation_is_truthy_and_quiet_in_ipython() -> None:
-    result = check("first_gradients.perceptron_by_hand", -32.0)
-    assert result and result == True  # noqa: E712
-    assert hasattr(result, "_ipython_display_")
-    assert not math.isnan(float(result))
+# ------------------------------------------------------------------ what check() owns
+
+def test_hints_grow_with_each_wrong_attempt(demo) -> None:
+    demo(_numeric(id="demo.grow", hint="THE HINT", first_step="THE FIRST STEP"))
+    messages = []
+    for _ in range(4):
+        with pytest.raises(WrongAnswer) as info:
+            check("demo.grow", [0.0, 0.0, 0.0])
+        messages.append(str(info.value))
+    assert "THE HINT" not in messages[0] and "next wrong answer" in messages[0]
+    assert "THE HINT" in messages[1] and "THE FIRST STEP" not in messages[1]
+    assert "THE HINT" in messages[2] and "THE FIRST STEP" in messages[2]
+    assert messages[3] == messages[2]
+
+
+def test_wrong_answer_renders_without_frames_and_fits_the_screen(demo) -> None:
+    demo(_numeric(id="demo.render", hint="a hint " * 40, first_step="a step " * 30))
+    for _ in range(3):
+        with pytest.raises(WrongAnswer) as info:
+            check("demo.render", [5.0, 5.0, 5.0])
+    lines = info.value._render_traceback_()
+    assert lines[0].startswith("\x1b[1;31mWrongAnswer\x1b[0m: Exercise demo.render")
+    assert not any("course_utils" in line or "File " in line for line in lines)
+    assert all(len(line) <= WIDTH + 2 for line in str(info.value).split("\n"))
+
+
+def test_check_keeps_every_random_state(demo) -> None:
+    def judge(answer):
+        random.random(), np.random.rand(), torch.rand(1)
+        torch.set_grad_enabled(False)
+        torch.set_default_dtype(torch.float64)
+        return None
+
+    demo(PropertyExercise("demo.rng", "rng", "h", lambda: 1, judge=judge))
+    torch.manual_seed(0), np.random.seed(0), random.seed(0)
+    states = (random.getstate(), np.random.get_state()[1].copy(), torch.get_rng_state())
+    check("demo.rng", 1)
+    assert random.getstate() == states[0]
+    assert (np.random.get_state()[1] == states[1]).all()
+    assert torch.equal(torch.get_rng_state(), states[2])
+    assert torch.is_grad_enabled() and torch.get_default_dtype() == torch.float32
+
+
+def test_a_function_that_never_finishes_is_stopped(demo) -> None:
+    def forever(x):
+        while True:
+            try:
+                pass
+            except Exception:  # even code that swallows exceptions is stopped
+                pass
+
+    demo(_double_exercise(id="demo.forever", time_limit=0.3))
+    with pytest.raises(WrongAnswer, match=r"did not finish in 0.3 s"):
+        check("demo.forever", forever)
+
+
+def test_a_failing_reference_is_an_environment_problem(demo) -> None:
+    def broken_reference():
+        raise RuntimeError("device 'cuda' was asked for but is not available")
+
+    demo(_numeric(id="demo.env", solution=broken_reference))
+    with pytest.raises(CheckProblem, match="not with your answer"):
+        check("demo.env", 1.0)
+
+
+def test_strict_mode_lets_a_crashing_judge_surface(demo, monkeypatch) -> None:
+    demo(PropertyExercise("demo.crash", "crash", "h", lambda: 1, judge=lambda answer: 1 / 0))
+    monkeypatch.setenv("COURSE_CHECKS_STRICT", "1")
+    with pytest.raises(ZeroDivisionError):
+        check("demo.crash", 1)
+    monkeypatch.setenv("COURSE_CHECKS_STRICT", "0")
+    with pytest.raises(WrongAnswer, match="could not judge"):
+        check("demo.crash", 1)
+
+
+def test_correct_prints_one_line_and_returns_nothing(capsys) -> None:
+    assert check("first_gradients.perceptron_by_hand", -32.0) is None
+    assert capsys.readouterr().out == ("Correct: first_gradients.perceptron_by_hand "
+                                       "(dL/dW for the one-weight perceptron)\n")
+
+
+def test_the_setup_cells_check_is_the_same_check() -> None:
+    import course_utils
+
+    with pytest.raises(WrongAnswer, match="first_gradients.perceptron_by_hand"):
+        course_utils.check("first_gradients.perceptron_by_hand", 1.0)
+
+
+def test_wrong_answer_is_an_assertion_error() -> None:
+    assert issubclass(WrongAnswer, AssertionError)
+
+
+def test_unknown_id_lists_the_closest() -> None:
+    with pytest.raises(KeyError, match="first_gradients.perceptron_by_hand"):
+        check("first_gradients.perceptron_by_hnd", -32.0)
+    with pytest.raises(KeyError):
+        check(42, 1.0)  # type: ignore[arg-type]
 
 
 def test_none_can_be_named_as_a_typical_mistake() -> None:

@@ -1,4 +1,4 @@
-"""'Run All' twice in one kernel (chapters 6–10): no error in the second pass, the same outputs as the first.
+"""Each cell run twice in a row, then 'Run All' again, in one kernel (chapters in this file's range).
 
 The chapters are split over three files so that pytest-xdist (--dist loadfile) can share them out.
 """
@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from coursetools.notebooks import chapter_notebooks, run_twice
+from coursetools.notebooks import chapter_notebooks, run_again
 
 CHAPTERS = [p for p in chapter_notebooks() if 6 <= int(p.name[:2]) <= 10]
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
-def test_run_all_twice_gives_the_same_results(path) -> None:
-    assert run_twice(path) == []
+def test_each_cell_twice_then_run_all_again(path) -> None:
+    assert run_again(path) == []

@@ -10,7 +10,7 @@ import difflib
 import importlib
 import pkgutil
 
-from course_utils.checks.exercises import Exercise
+from course_utils.checks.kinds import Exercise
 
 EXERCISES: dict[str, Exercise] = {}
 
@@ -18,7 +18,7 @@ EXERCISES: dict[str, Exercise] = {}
 def register(*exercises: Exercise) -> None:
     """Add exercises to :data:`EXERCISES`; the chapter is the part of the id before the dot.
 
-    >>> from course_utils.checks.exercises import NumericExercise
+    >>> from course_utils.checks.kinds import NumericExercise
     >>> register(NumericExercise("demo.two", "two", "add one and one", lambda: 2.0))
     >>> EXERCISES.pop("demo.two").chapter
     'demo'
