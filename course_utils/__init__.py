@@ -44,6 +44,7 @@ __all__ = [
     "is_live_frontend",
     "start_chapter",
     "check",
+    "progress",
     *_LAZY,
 ]
 
@@ -60,6 +61,16 @@ def check(exercise_id: str, answer: Any) -> None:
     from course_utils.checks import check as check_answer
 
     return check_answer(exercise_id, answer)
+
+
+def progress(chapter: str | None = None) -> Any:
+    """Show the exercises (of this chapter, or of the whole course) with what you have passed so far.
+
+    Attempts are recorded on this machine only, by every ``check``; see :mod:`course_utils.attempts`.
+    """
+    from course_utils.attempts import show_progress
+
+    return show_progress(chapter)
 
 
 def __getattr__(name: str) -> Any:

@@ -122,11 +122,3 @@ def test_style_sets_palette_and_readable_fonts() -> None:
     assert matplotlib.rcParams["font.size"] == pytest.approx(15.0)
     with pytest.raises(ValueError, match="font_scale"):
         set_style(font_scale=-1)
-
-
-def test_progress_is_silent_headless(headless: None, capsys: pytest.CaptureFixture[str]) -> None:
-    from course_utils.progress import progress
-
-    assert list(progress(range(3), desc="x")) == [0, 1, 2]
-    captured = capsys.readouterr()
-    assert captured.out == "" and captured.err == ""

@@ -101,7 +101,7 @@ def check(exercise_id: str, answer: Any) -> None:
 def _record(exercise_id: str, verdict: str, mistake: str | None, level: int) -> None:
     """Write the attempt to the learner's local progress file; a failure there never breaks a check."""
     try:
-        from course_utils.progress import record_attempt
+        from course_utils.attempts import record_attempt
 
         record_attempt(exercise_id, verdict, mistake, level)
     except Exception as exc:  # progress is a convenience; the check's verdict matters more

@@ -1,4 +1,4 @@
-"""The learner's progress: every check() attempt, recorded locally (filled in by the classroom work, issue #16)."""
+"""The learner's progress: every check() attempt, recorded locally (being written for issue #16)."""
 from __future__ import annotations
 
 
