@@ -15,7 +15,7 @@ from typing import Any
 
 from course_utils._version import __version__
 from course_utils.device import get_device
-from course_utils.environment import environment_summary, is_colab, is_live_frontend
+from course_utils.environment import ensure_matplotlib_dirs, environment_summary, is_colab, is_live_frontend
 from course_utils.seeding import seed_everything
 from course_utils.session import start_chapter
 
@@ -34,6 +34,8 @@ _LAZY = {
     "show_error": "course_utils.errors",
     "backward_steps": "course_utils.stepthrough",
 }
+
+ensure_matplotlib_dirs()  # before anything imports matplotlib: a read-only HOME must not warn in every chapter
 
 __all__ = [
     "__version__",

@@ -27,13 +27,26 @@ class Regression(NamedTuple):
     bias: float
 
 
-def data_dir() -> Path:
-    """The folder holding the data files: the checkout's ``data/`` or the installed copy."""
+def _candidates() -> list[Path]:
     here = Path(__file__).resolve().parent
-    checkout = here.parent / "data"
-    if (checkout / "manifest.json").is_file():
-        return checkout
-    return here / "datasets"  # where pyproject.toml installs data/ (a Colab install, a wheel)
+    return [here.parent / "data", here / "datasets"]  # the checkout's data/, then the installed copy
+
+
+def data_dir() -> Path:
+    """The folder holding the data files: the checkout's ``data/`` or the installed copy (a Colab install, a wheel)."""
+    for folder in _candidates():
+        if (folder / "manifest.json").is_file():
+            return folder
+    return _candidates()[0]
+
+
+def content_digest(raw: bytes) -> str:
+    """SHA-256 of a text file's content with line endings normalised (a Windows checkout's CRLF is the same file).
+
+    >>> content_digest(b"x,y\\r\\n1,2\\r\\n") == content_digest(b"x,y\\n1,2\\n")
+    True
+    """
+    return hashlib.sha256(raw.replace(b"\r\n", b"\n")).hexdigest()
 
 
 def data_path(name: str) -> Path:
@@ -48,19 +61,38 @@ def data_path(name: str) -> Path:
     path = data_dir() / name
     if not path.is_file():
         raise DataError(f"the data file {path} is missing; restore it from the repository "
-                        f"(git checkout -- data/{name})")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if digest != manifest[name]["sha256"]:
-        raise DataError(f"the data file {path} has been altered: its SHA-256 is {digest}, expected "
-                        f"{manifest[name]['sha256']}; restore it with git checkout -- data/{name}")
+                        f"(git checkout -- data/{name}), or reinstall the course helpers")
+    expected = _entry(manifest, name, "sha256")
+    digest = content_digest(path.read_bytes())
+    if digest != expected:
+        raise DataError(f"the data file {path} differs from the one the course was written for (SHA-256 of its "
+                        f"content {digest[:12]}..., expected {str(expected)[:12]}...), so its numbers would not "
+                        f"match the chapters. Restore it: git checkout -- data/{name} in a checkout, or reinstall "
+                        "the course helpers (pip install --force-reinstall course-utils).")
     return path
+
+
+def _entry(manifest: dict, name: str, key: str) -> object:
+    entry = manifest[name]
+    if not isinstance(entry, dict) or key not in entry:
+        raise DataError(f"the data manifest {data_dir() / 'manifest.json'} has no {key!r} for {name!r}; "
+                        "restore manifest.json from the repository")
+    return entry[key]
 
 
 def _manifest() -> dict:
     path = data_dir() / "manifest.json"
     if not path.is_file():
-        raise DataError(f"the data manifest {path} is missing; is the course installed completely?")
-    return json.loads(path.read_text())
+        tried = " or ".join(str(folder / "manifest.json") for folder in _candidates())
+        raise DataError(f"the data manifest is missing (looked for {tried}); is the course installed completely?")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataError(f"the data manifest {path} is not valid JSON ({exc}); restore it from the repository "
+                        "(git checkout -- data/manifest.json)") from None
+    if not isinstance(manifest, dict):
+        raise DataError(f"the data manifest {path} should map file names to their records")
+    return manifest
 
 
 def load_regression() -> Regression:
@@ -75,6 +107,6 @@ def load_regression() -> Regression:
     """
     name = "regression_1500.csv"
     table = np.loadtxt(data_path(name), delimiter=",", skiprows=1, dtype=np.float64)
-    info = _manifest()[name]
+    manifest = _manifest()
     return Regression(X=table[:, :1].copy(), y=table[:, 1].copy(),
-                      coef=np.array(info["coef"]), bias=float(info["bias"]))
+                      coef=np.array(_entry(manifest, name, "coef")), bias=float(_entry(manifest, name, "bias")))

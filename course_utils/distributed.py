@@ -94,6 +94,28 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+def check_loopback(host: str = "127.0.0.1", timeout: float = 2.0) -> None:
+    """Raise a clear ``RuntimeError`` if this machine cannot open a TCP connection to itself on ``host``.
+
+    The ranks meet on the loopback network. With the loopback interface down (a container or
+    network namespace without ``lo``), gloo would wait for its whole timeout and then look like
+    a slow machine; this says what is wrong at once.
+
+    >>> check_loopback()
+    """
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
+            server.bind((host, 0))
+            server.listen(1)
+            with socket.create_connection(server.getsockname(), timeout=timeout):
+                pass
+    except OSError as exc:
+        raise RuntimeError(
+            f"ddp_gradients needs the loopback network ({host}) to connect its processes, and it does not work "
+            f"here ({exc.strerror or exc}). Is the loopback interface down? On Linux, 'ip link set lo up' (as "
+            "root) brings it up; in a container, start it with a network (not --network none).") from None
+
+
 # ---------------------------------------------------------------------------------------------
 # The worker: runs in each spawned process.
 # ---------------------------------------------------------------------------------------------
@@ -403,6 +425,7 @@ def ddp_gradients(model: ModelSpec, X: torch.Tensor, y: torch.Tensor, world_size
 
     Raises:
         TypeError, ValueError: bad input, before any process starts.
+        RuntimeError: the loopback network (127.0.0.1) does not work, before any process starts.
         DistributedWorkerError: a worker failed; the message names the rank and its error.
         TimeoutError: the workers did not finish in ``timeout`` seconds; they are stopped.
 
@@ -420,6 +443,7 @@ def ddp_gradients(model: ModelSpec, X: torch.Tensor, y: torch.Tensor, world_size
     if loss_fn is None:
         loss_fn = nn.functional.mse_loss
     _check_inputs(model, X, y, world_size, loss_fn, timeout)
+    check_loopback()
     payload = _payload(model, X, y, loss_fn)
     for attempt in range(_PORT_RETRIES + 1):
         try:

@@ -65,6 +65,47 @@ def is_live_frontend() -> bool:
     return is_colab() or bool(os.environ.get("JPY_SESSION_NAME")) or "VSCODE_PID" in os.environ
 
 
+def _writable(folder: str) -> bool:
+    """True if ``folder`` exists (or can be made) and a file can be written in it; root included."""
+    try:
+        os.makedirs(folder, exist_ok=True)
+        probe = os.path.join(folder, f".course-write-test-{os.getpid()}")
+        with open(probe, "w"):
+            pass
+        os.remove(probe)
+        return True
+    except OSError:
+        return False
+
+
+def ensure_matplotlib_dirs() -> str | None:
+    """Give matplotlib a writable config and cache folder when the default one is not (a read-only HOME).
+
+    Otherwise matplotlib prints a warning about a temporary cache into the first cell of every
+    chapter (a classroom account, a container). Sets ``MPLCONFIGDIR`` to a per-user folder in
+    the system's temporary directory, before matplotlib is imported; returns it, or None when
+    nothing had to change. Does nothing if ``MPLCONFIGDIR`` is already set.
+
+    >>> ensure_matplotlib_dirs() is None or os.environ["MPLCONFIGDIR"].endswith("matplotlib")
+    True
+    """
+    if os.environ.get("MPLCONFIGDIR"):
+        return None
+    home = os.path.expanduser("~")
+    config = os.path.join(os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config"), "matplotlib")
+    cache = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.join(home, ".cache"), "matplotlib")
+    if _writable(config) and _writable(cache):
+        return None
+    import tempfile
+
+    user = str(os.getuid()) if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
+    folder = os.path.join(tempfile.gettempdir(), f"course-utils-{user}", "matplotlib")
+    if not _writable(folder):
+        return None
+    os.environ["MPLCONFIGDIR"] = folder
+    return folder
+
+
 def _version_tuple(version: str) -> tuple[int, ...]:
     parts = []
     for piece in version.split("+")[0].split(".")[:2]:

@@ -5,6 +5,9 @@ a fix reaches all of them.
 """
 from __future__ import annotations
 
+import os
+import warnings
+
 import torch
 
 from course_utils.device import get_device
@@ -29,6 +32,29 @@ def start_chapter(seed: int = 0, style: bool = True) -> torch.device:
         from course_utils.plots.style import set_style
 
         set_style()
+    _show_figures_in_notebooks()
     device = get_device()
     print(environment_summary(device))
     return device
+
+
+def _show_figures_in_notebooks() -> None:
+    """In a Jupyter kernel, refuse the silent ``MPLBACKEND=Agg``: it would hide every figure of the chapter.
+
+    Some images and CI set ``MPLBACKEND=Agg`` for scripts; in a notebook it means that no figure
+    is ever shown and nothing says why. The kernel's own inline backend is put back, with a warning.
+    """
+    if os.environ.get("MPLBACKEND", "").lower() != "agg":
+        return
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with every notebook
+        return
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "kernel"):
+        return  # a script or a terminal: Agg is what was asked for
+    import matplotlib
+
+    matplotlib.use("module://matplotlib_inline.backend_inline")
+    warnings.warn("MPLBACKEND=Agg would hide every figure in this notebook; the course switched this kernel to "
+                  "the inline backend (unset MPLBACKEND to silence this)", UserWarning, stacklevel=3)

@@ -16,6 +16,17 @@ import sys
 from pathlib import Path
 
 
+NEEDS = {"execute": ("nbformat", "nbclient", "ipykernel"), "run-twice": ("nbformat", "nbclient", "ipykernel"),
+         "learner": ("nbformat",), "check-learner": ("nbformat",), "stamp": ("nbformat",), "new": ("nbformat",),
+         "pictures": ("matplotlib",)}
+
+
+def _missing_tools(command: str) -> list[str]:
+    import importlib.util
+
+    return [name for name in NEEDS.get(command, ()) if importlib.util.find_spec(name) is None]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m coursetools", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -36,6 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     new.add_argument("slug")
     new.add_argument("title")
     args = parser.parse_args(argv)
+    missing = _missing_tools(args.command)
+    if missing:
+        print(f"error: 'python -m coursetools {args.command}' needs {', '.join(missing)}, which is not installed; "
+              "the maintainer tools come with the test set-up (./course test installs them)", file=sys.stderr)
+        return 2
 
     if args.command == "execute":
         from coursetools.notebooks import chapter_notebooks, execute_all
@@ -44,7 +60,11 @@ def main(argv: list[str] | None = None) -> int:
         missing = [str(p) for p in paths if not p.is_file()]
         if missing:
             parser.error(f"no such notebook: {', '.join(missing)}")
-        execute_all(paths)
+        try:
+            execute_all(paths)
+        except FileNotFoundError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         return 0
     if args.command == "run-twice":
         from coursetools.notebooks import chapter_notebooks, run_again

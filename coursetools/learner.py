@@ -21,6 +21,8 @@ from coursetools.notebooks import LEARNER_DIR, ROOT, chapter_notebooks
 from coursetools.setup_cell import badges
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+# Anything that looks like a marker: any number of #, any case and spacing, words joined by space, _ or -.
+MARKER_LIKE = re.compile(r"(?i)(BEGIN|END)[\s_-]*(SOLUTION|SOLUTIONS|ANSWER|HIDDEN[\s_-]*TESTS?)\b")
 CHECK_CALL = re.compile(r"""\bcheck\(\s*["']([\w.]+)["']""")
 LEARNER_NOTE = ("> **Learner edition.** Run the cells in order: this edition has no stored outputs, so "
                 "nothing shows an answer before you work it out. Exercise cells stop with "
@@ -34,6 +36,25 @@ class BuildError(ValueError):
 
 def _placeholder(exercise_id: str, indent: str) -> str:
     return f'{indent}raise NotImplementedError("Exercise {exercise_id}: write your code here")'
+
+
+def marker_problems(source: str) -> list[str]:
+    """Lines that look like a solution marker but are not exactly one: each would leak, so each is an error.
+
+    The builder parses only ``### BEGIN SOLUTION`` and ``### END SOLUTION`` alone on a line; a
+    variant (``## BEGIN SOLUTION``, ``### BEGIN SOLUTION (part 1)``, both on one line, a marker
+    inside a string) would otherwise be copied into the learner edition with the solution after it.
+
+    >>> marker_problems("### BEGIN SOLUTION (part 1)\\nx = 1")
+    ["line 1: '### BEGIN SOLUTION (part 1)'"]
+    >>> marker_problems("### BEGIN SOLUTION\\nx = 1\\n### END SOLUTION")
+    []
+    """
+    problems = []
+    for number, line in enumerate(source.splitlines(), start=1):
+        if MARKER_LIKE.search(line) and line.strip() not in (BEGIN, END):
+            problems.append(f"line {number}: {line.strip()[:80]!r}")
+    return problems
 
 
 def strip_solutions(source: str, where: str) -> tuple[str, list[str]]:
@@ -67,7 +88,13 @@ def strip_solutions(source: str, where: str) -> tuple[str, list[str]]:
             kept.append(line)
     if inside:
         raise BuildError(f"{where}: {BEGIN} is never closed by {END}")
-    return "\n".join(kept), removed
+    learner_code = "\n".join(kept)
+    try:
+        compile("\n".join(line for line in kept if not line.lstrip().startswith(("%", "!"))), where, "exec")
+    except SyntaxError as exc:
+        raise BuildError(f"{where}: without its solution the cell would not be valid Python ({exc.msg}, line "
+                         f"{exc.lineno}); is a marker inside a string, or in the middle of a statement?") from None
+    return learner_code, removed
 
 
 def _relative(path: Path) -> str:
@@ -90,6 +117,10 @@ def build_notebook(source: Path):
     for index, cell in enumerate(nb.cells):
         where = f"{rel_source}, cell {index}"
         tags = list(cell.get("metadata", {}).get("tags", []))
+        odd = marker_problems(cell.source)
+        if odd:
+            raise BuildError(f"{where}: marker-like text the builder does not parse exactly ({'; '.join(odd)}); "
+                             f"write {BEGIN!r} and {END!r}, each alone on its own line, or reword the text")
         has_marker = BEGIN in cell.source or END in cell.source
         if cell.cell_type != "code":
             if has_marker:

@@ -10,10 +10,9 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOK_DIR = ROOT / "notebooks"
+from coursetools.paths import LEARNER_DIR, NOTEBOOK_DIR, ROOT
+
 OFFLINE_GUARD = Path(__file__).resolve().parent / "offline"
-LEARNER_DIR = NOTEBOOK_DIR / "learner"
 
 # The kernel inherits these. The tests (tests/conftest.py) set the same ones.
 KERNEL_ENV = {
@@ -97,6 +96,9 @@ def merge_streams(outputs: list) -> list:
 def execute_all(paths: Iterable[Path], timeout: int = 300) -> None:
     import time
 
+    paths = list(paths)
+    if not paths:
+        raise FileNotFoundError(f"no chapter notebooks (NN_*.ipynb) found in {NOTEBOOK_DIR}; nothing was executed")
     for path in paths:
         start = time.perf_counter()
         execute(Path(path), timeout=timeout)

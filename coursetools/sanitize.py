@@ -9,9 +9,7 @@ import configparser
 import re
 from pathlib import Path
 
-from coursetools.notebooks import ROOT
-
-SANITIZE_FILE = ROOT / "tests" / "nbval_sanitize.cfg"
+from coursetools.paths import SANITIZE_FILE
 
 
 def load_rules(path: Path = SANITIZE_FILE) -> list[tuple[re.Pattern[str], str]]:

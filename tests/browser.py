@@ -1,24 +1,42 @@
-"""Shared pieces of the real-browser tests: find Chromium and Playwright, serve on a free localhost port.
+"""Shared pieces of the real-browser tests: find Chromium and Playwright, serve on a free localhost port,
+start JupyterLab and drive a notebook in it.
 
 Debian's ``chromium`` is used through Python ``playwright`` with ``executable_path``;
 no browser is ever downloaded. Where either is missing the browser tests are
-skipped with that reason (``.ci/run`` installs both).
+skipped with that reason (``.ci/run`` installs both). ``benchmarks/run_benchmark.py``
+uses the same JupyterLab helpers for its browser timings, so nothing here needs pytest
+except the two ``pytest.skip`` lookups.
 """
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
-
-import pytest
+from typing import Iterator, Sequence
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+
+
+class Missing(RuntimeError):
+    """Chromium or playwright is not installed (the tests skip, the benchmark says so)."""
+
+
+def _skip_or_raise(reason: str):
+    if "pytest" in sys.modules:
+        import pytest
+
+        pytest.skip(reason)
+    raise Missing(reason)
 
 
 def chromium_path() -> str:
@@ -26,14 +44,14 @@ def chromium_path() -> str:
         found = shutil.which(name)
         if found:
             return found
-    pytest.skip("Chromium is not installed (Debian: apt-get install chromium); .ci/run installs it")
+    _skip_or_raise("Chromium is not installed (Debian: apt-get install chromium); .ci/run installs it")
 
 
 def sync_playwright():
     try:
         from playwright.sync_api import sync_playwright as factory
     except ImportError:
-        pytest.skip("Python playwright is not installed (pip install playwright); .ci/run installs it")
+        _skip_or_raise("Python playwright is not installed (pip install playwright); .ci/run installs it")
     return factory
 
 
@@ -73,4 +91,164 @@ def browser_page(width: int = 1400, height: int = 900) -> Iterator[object]:
             browser.close()
 
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+# ---------------------------------------------------------------------------------------------------
+# JupyterLab
+
+# What a test server needs on top of a learner's: no token, the app object exposed to the page.
+LAB_TEST_ARGS = ["--no-browser", "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=", "--ServerApp.password=",
+                 "--LabApp.expose_app_in_browser=True", "--ServerApp.disable_check_xsrf=True"]
+
+# Variables of the test process that a learner's kernel would not have (tests/conftest.py sets them).
+HEADLESS_ONLY = ("COURSE_LIVE", "TQDM_DISABLE", "IPYKERNEL_CELL_NAME", "OMP_NUM_THREADS")
+
+
+def lab_env(home: Path, **extra: str) -> dict[str, str]:
+    """The environment of a learner's JupyterLab, with its settings kept in ``home`` (not ~/.jupyter).
+
+    The headless switches of the test process are removed: the kernel must see a live front end.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in HEADLESS_ONLY}
+    config = home / "config"
+    (config / "labconfig").mkdir(parents=True, exist_ok=True)
+    # no "would you like news?" popup over the notebook (./course lab switches it off for learners too)
+    (config / "labconfig" / "page_config.json").write_text(json.dumps(
+        {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
+    env.update(JUPYTER_CONFIG_DIR=str(config), JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
+               JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+               **extra)
+    return env
+
+
+@contextmanager
+def jupyterlab(command: Sequence[str], env: dict[str, str], cwd: Path | None = None, log: Path | None = None,
+               timeout: float = 90.0) -> Iterator[str]:
+    """Run a JupyterLab ``command`` (which must include :data:`LAB_TEST_ARGS` and no ``--port``) on a
+    free port; yield its base URL; stop it afterwards. Its output goes to ``log`` (shown if it fails to start)."""
+    port = free_port()
+    out = open(log, "wb") if log else subprocess.DEVNULL
+    process = subprocess.Popen([*command, f"--port={port}"], env=env, cwd=cwd,
+                               stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        try:
+            wait_for_http(f"http://127.0.0.1:{port}/api/status", process, timeout=timeout)
+        except (RuntimeError, TimeoutError) as exc:
+            tail = log.read_text(errors="replace")[-3000:] if log else "(no log)"
+            raise RuntimeError(f"{exc}\n{' '.join(map(str, command))}\n{tail}") from None
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+        if log:
+            out.close()
+
+
+def python_lab_command(root_dir: Path, python: str = sys.executable) -> list[str]:
+    """``python -m jupyter lab`` over ``root_dir`` with the test arguments."""
+    return [python, "-m", "jupyter", "lab", *LAB_TEST_ARGS, "--allow-root", f"--ServerApp.root_dir={root_dir}"]
+
+
+# The open notebook as JSON: kernel status, and per cell its type, tags, source, count and outputs.
+STATE_JS = """() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  if (!panel || !panel.content || !panel.sessionContext || !panel.sessionContext.session) { return null; }
+  const kernel = panel.sessionContext.session.kernel;
+  const cells = panel.content.widgets.map(cell => ({
+    type: cell.model.type,
+    tags: cell.model.getMetadata('tags') || [],
+    source: cell.model.sharedModel.getSource(),
+    count: cell.model.type === 'code' ? cell.model.executionCount : null,
+    outputs: cell.model.type === 'code' ? cell.model.outputs.toJSON() : [],
+  }));
+  return {status: kernel ? kernel.status : 'none', cells};
+}"""
+
+NOTEBOOK_READY_JS = ("() => window.jupyterapp && window.jupyterapp.shell.currentWidget "
+                     "&& window.jupyterapp.shell.currentWidget.sessionContext "
+                     "&& window.jupyterapp.shell.currentWidget.sessionContext.isReady "
+                     "&& window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'")
+
+# Clear every output, then Run All; resolves with the milliseconds until every code cell has run and
+# the kernel is idle again, or with -1 after `timeout` ms. Cells run after an error are not counted
+# (Run All stops there): `stopAt` names the index of a cell expected to stop the run, or -1.
+RUN_ALL_JS = """async ({timeout, stopAt}) => {
+  const app = window.jupyterapp;
+  const panel = app.shell.currentWidget;
+  await app.commands.execute('notebook:clear-all-cell-outputs');
+  const code = panel.content.widgets.filter(c => c.model.type === 'code');
+  const last = stopAt >= 0 ? panel.content.widgets[stopAt] : code[code.length - 1];
+  const kernel = () => panel.sessionContext.session.kernel;
+  const t0 = performance.now();
+  app.commands.execute('notebook:run-all-cells');
+  while (performance.now() - t0 < timeout) {
+    await new Promise(resolve => setTimeout(resolve, 10));
+    const upTo = code.slice(0, code.indexOf(last) + 1);
+    if (upTo.every(c => c.model.executionCount !== null) && kernel().status === 'idle') {
+      return performance.now() - t0;
+    }
+  }
+  return -1;
+}"""
+
+# Run one cell; resolve with the milliseconds from the command until the cell has finished and its
+# last image output is on screen (decoded, the same bytes as the final frame in the model).
+CELL_TO_FINAL_IMAGE_JS = """async ({index, timeout}) => {
+  const app = window.jupyterapp;
+  const panel = app.shell.currentWidget;
+  const notebook = panel.content;
+  const cell = notebook.widgets[index];
+  notebook.deselectAll();
+  notebook.activeCellIndex = index;
+  cell.node.scrollIntoView({block: 'start'});
+  const before = cell.model.executionCount;
+  const t0 = performance.now();
+  app.commands.execute('notebook:run-cell');
+  while (performance.now() - t0 < timeout) {
+    await new Promise(resolve => setTimeout(resolve, 5));
+    const count = cell.model.executionCount;
+    if (count === null || count === before) { continue; }
+    const pngs = cell.model.outputs.toJSON().filter(o => o.data && o.data['image/png']);
+    if (!pngs.length) { return -2; }
+    const want = pngs[pngs.length - 1].data['image/png'];
+    const final = (Array.isArray(want) ? want.join('') : want).replace(/\\s/g, '');
+    const images = [...cell.node.querySelectorAll('.jp-OutputArea-output img')];
+    const img = images[images.length - 1];
+    if (img && img.complete && img.naturalWidth > 0 && img.src.replace(/\\s/g, '').endsWith(final)) {
+      await img.decode();
+      return performance.now() - t0;
+    }
+  }
+  return -1;
+}"""
+
+
+def open_notebook(page, url: str, timeout_ms: int = 90_000) -> None:
+    """Open a notebook URL and wait until its kernel is started and idle."""
+    page.goto(url)
+    page.wait_for_function(NOTEBOOK_READY_JS, timeout=timeout_ms)
+
+
+def notebook_state(page) -> dict:
+    return page.evaluate(STATE_JS)
+
+
+def run_all(page, timeout: float = 150.0, stop_at: int = -1) -> float:
+    """Clear outputs, Run All, and return the seconds until every code cell ran (up to ``stop_at``)."""
+    ms = page.evaluate(RUN_ALL_JS, {"timeout": timeout * 1000, "stopAt": stop_at})
+    if ms < 0:
+        state = notebook_state(page)
+        raise AssertionError(f"Run All did not finish within {timeout:.0f} s; kernel {state and state['status']}")
+    return ms / 1000
+
+
+def time_cell_to_final_image(page, index: int, timeout: float = 60.0) -> float:
+    """Run cell ``index`` and return the seconds until it finished and its last image is shown."""
+    ms = page.evaluate(CELL_TO_FINAL_IMAGE_JS, {"index": index, "timeout": timeout * 1000})
+    if ms == -2:
+        raise AssertionError(f"cell {index} finished without an image output")
+    if ms < 0:
+        raise AssertionError(f"cell {index} did not show its final image within {timeout:.0f} s")
+    return ms / 1000

@@ -115,3 +115,47 @@ def test_lazy_attributes_resolve() -> None:
     assert callable(course_utils.draw_graph)
     with pytest.raises(AttributeError):
         course_utils.no_such_helper  # noqa: B018
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("MPLCONFIGDIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME")}
+    env.update(extra)
+    return env
+
+
+def test_a_read_only_home_prints_no_matplotlib_warning() -> None:
+    import subprocess
+    import sys
+
+    code = ("import course_utils; course_utils.start_chapter(); import matplotlib.pyplot as plt; "
+            "plt.figure(); import os; print(os.environ['MPLCONFIGDIR'])")
+    # /proc cannot hold a new folder, even for root: as unwritable as a HOME gets
+    run = subprocess.run([sys.executable, "-c", code], env=_clean_env(HOME="/proc/course-no-home"),
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "Matplotlib" not in run.stderr and "not a writable directory" not in run.stderr, run.stderr
+    assert run.stdout.strip().endswith("matplotlib")
+
+
+def test_mplbackend_agg_does_not_hide_figures_in_a_notebook() -> None:
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import course_utils\n_ = course_utils.start_chapter()"),
+                nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()")]
+    import os
+
+    saved = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = "Agg"
+    try:
+        NotebookClient(nb, kernel_name="python3", timeout=120).execute()
+    finally:
+        if saved is None:
+            os.environ.pop("MPLBACKEND")
+        else:
+            os.environ["MPLBACKEND"] = saved
+    assert any("MPLBACKEND=Agg would hide" in o.get("text", "") for o in nb.cells[0].outputs)
+    assert any("image/png" in o.get("data", {}) for o in nb.cells[1].outputs)

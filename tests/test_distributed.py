@@ -148,3 +148,27 @@ def test_shards_and_ports() -> None:
     assert 0 < free_port() < 65536
     with pytest.raises(ValueError, match="every rank needs at least one sample"):
         shard_sizes(2, 3)
+
+
+def test_loopback_down_is_named_at_once() -> None:
+    """In a network namespace with no loopback, the error says so in a second, instead of a timeout later."""
+    import shutil
+    import subprocess
+    import sys
+    import time
+
+    if shutil.which("unshare") is None:
+        pytest.skip("unshare (util-linux) is not installed")
+    probe = subprocess.run(["unshare", "-n", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"no permission for a network namespace here: {probe.stderr.decode().strip()}")
+    code = ("import torch, torch.nn as nn\n"
+            "from course_utils.distributed import ddp_gradients\n"
+            "try:\n"
+            "    ddp_gradients(nn.Linear(2, 1), torch.ones(4, 2), torch.ones(4, 1), timeout=60)\n"
+            "except RuntimeError as exc:\n"
+            "    print(exc)\n")
+    start = time.monotonic()
+    run = subprocess.run(["unshare", "-n", sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert "needs the loopback network" in run.stdout and "ip link set lo up" in run.stdout, run.stdout + run.stderr
+    assert time.monotonic() - start < 30

@@ -215,3 +215,31 @@ def test_messages_fit_a_1280x720_screen(exercise_id: str) -> None:
         lines = message.split("\n")
         assert len(lines) <= 16, f"{exercise_id}: {len(lines)} lines:\n{message}"
         assert max(map(len, lines)) <= WIDTH + 2
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_warnings_as_errors_are_never_blamed_on_the_answer(exercise_id: str) -> None:
+    """Under ``-W error`` a reference that warns is an environment problem (CheckProblem), not a wrong answer."""
+    import warnings
+
+    from course_utils.checks import CheckProblem
+
+    solution = EXERCISES[exercise_id].solution()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            check(exercise_id, solution)
+        except CheckProblem as exc:
+            assert "not with your answer" in str(exc)
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_an_unavailable_device_is_never_blamed_on_the_answer(exercise_id: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from course_utils.checks import CheckProblem
+
+    solution = EXERCISES[exercise_id].solution()
+    monkeypatch.setenv("COURSE_DEVICE", "cuda" if not torch.cuda.is_available() else "mps")
+    try:
+        check(exercise_id, solution)
+    except CheckProblem as exc:
+        assert "not with your answer" in str(exc)

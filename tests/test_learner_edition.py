@@ -7,7 +7,16 @@ import nbformat
 import pytest
 
 from coursetools import learner
-from coursetools.learner import BEGIN, END, BuildError, build_all, build_notebook, out_of_date, strip_solutions
+from coursetools.learner import (
+    BEGIN,
+    END,
+    MARKER_LIKE,
+    BuildError,
+    build_all,
+    build_notebook,
+    out_of_date,
+    strip_solutions,
+)
 from coursetools.notebooks import chapter_notebooks
 
 CHAPTERS = chapter_notebooks()
@@ -22,11 +31,16 @@ def test_builder_is_deterministic() -> None:
 
 
 def _solution_lines(source: str) -> list[str]:
+    """Every non-comment line inside any marker-like region (not only the exact markers the builder parses)."""
     lines, inside = [], False
     for line in source.splitlines():
-        if line.strip() == BEGIN:
+        marker = MARKER_LIKE.search(line)
+        if marker and marker.group(1).lower() == "begin":
             inside = True
-        elif line.strip() == END:
+            rest = line[marker.end():]
+            if MARKER_LIKE.search(rest) is None and rest.strip():
+                lines.append(rest.strip())
+        elif marker and marker.group(1).lower() == "end":
             inside = False
         elif inside and line.strip() and not line.strip().startswith("#"):
             lines.append(line.strip())
@@ -82,6 +96,55 @@ def test_bad_markers_are_refused_naming_notebook_and_cell(tmp_path, cell, messag
     with pytest.raises(BuildError, match=message) as info:
         build_notebook(path)
     assert "99_demo.ipynb, cell 1" in str(info.value)
+
+
+# Slightly-off markers: each would copy its solution into the learner edition if the builder let it through.
+ODD_MARKERS = [
+    "### BEGIN SOLUTION (part 1)\nx = 1\n### END SOLUTION",
+    "### BEGIN SOLUTION x = 1 ### END SOLUTION",
+    "## BEGIN SOLUTION\nx = 1\n## END SOLUTION",
+    "# BEGIN SOLUTION\nx = 1\n# END SOLUTION",
+    "#### BEGIN SOLUTION\nx = 1\n#### END SOLUTION",
+    "###BEGIN SOLUTION\nx = 1\n###END SOLUTION",
+    "### begin solution\nx = 1\n### end solution",
+    "### Begin Solution\nx = 1\n### End Solution",
+    "### BEGIN  SOLUTION\nx = 1\n### END  SOLUTION",
+    "### BEGIN_SOLUTION\nx = 1\n### END_SOLUTION",
+    "### BEGIN-SOLUTION\nx = 1\n### END-SOLUTION",
+    "### BEGIN SOLUTIONS\nx = 1\n### END SOLUTIONS",
+    "s = '### BEGIN SOLUTION'\nx = 1\n### END SOLUTION",
+    'print("### BEGIN SOLUTION")\nx = 1',
+    "x = 1  ### BEGIN SOLUTION\ny = 2\n### END SOLUTION",
+    "### BEGIN SOLUTION\nx = 1\n### END SOLUTION  # done",
+    "### BEGIN SOLUTION\nx = 1\n### END SOLUTION.",
+    "### BEGIN SOLUTION:\nx = 1\n### END SOLUTION",
+    "### BEGIN ANSWER\nx = 1\n### END ANSWER",
+    "### BEGIN HIDDEN TESTS\nassert x == 1\n### END HIDDEN TESTS",
+    "# ### BEGIN SOLUTION\nx = 1\n# ### END SOLUTION",
+    "\"\"\"\n### BEGIN SOLUTION\n\"\"\"\nx = 1\n### END SOLUTION",
+    "### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n### BEGIN SOLUTION (again)\ny = 2\n### END SOLUTION",
+    "### BEGIN SOLUTION\n    x = 1\n    ## END SOLUTION",
+    "### BEGIN SOLUTION\nx = 1\n### END OF SOLUTION",
+    "### END SOLUTION ### BEGIN SOLUTION\nx = 1",
+]
+
+
+@pytest.mark.parametrize("source", ODD_MARKERS)
+def test_marker_like_text_is_a_build_error(tmp_path, source) -> None:
+    path = _notebook(tmp_path, nbformat.v4.new_code_cell(source + "\ncheck('demo.x', x)"))
+    with pytest.raises(BuildError) as info:
+        build_notebook(path)
+    assert "99_demo.ipynb, cell 1" in str(info.value)
+
+
+def test_marker_like_text_in_markdown_is_a_build_error(tmp_path) -> None:
+    path = _notebook(tmp_path, nbformat.v4.new_markdown_cell("## BEGIN SOLUTION\nthe answer is 42"))
+    with pytest.raises(BuildError, match="cell 1"):
+        build_notebook(path)
+
+
+def test_the_leak_test_sees_regions_of_any_marker_spelling() -> None:
+    assert _solution_lines("## Begin Solution\nsecret = 42\n## end solution\nkept = 1") == ["secret = 42"]
 
 
 def test_nothing_is_written_when_one_notebook_is_bad(tmp_path, monkeypatch) -> None:

@@ -17,3 +17,60 @@ def test_wheel_ships_helpers_exercises_and_data(tmp_path) -> None:
                      "course_utils/exercises/first_gradients.py", "course_utils/datasets/manifest.json",
                      "course_utils/datasets/regression_1500.csv", "course_utils/plots/live.py"):
         assert expected in names, f"the wheel lacks {expected}"
+
+
+def _module_imports(path, everywhere: bool) -> set[str]:
+    import ast
+
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in ast.walk(tree) if everywhere else tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return names
+
+
+def test_no_module_of_the_course_imports_itself_in_a_circle() -> None:
+    """No import cycle at import time; and none at all among the maintainer tools, lazy imports included."""
+    modules = {}
+    for package in ("course_utils", "coursetools"):
+        for path in (ROOT / package).rglob("*.py"):
+            name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+            imports = _module_imports(path, everywhere=package == "coursetools")
+            modules[name] = {m for m in imports if m.split(".")[0] in ("course_utils", "coursetools") and m != name}
+
+    def visit(name, trail):
+        for target in modules.get(name, ()):
+            if target in trail:
+                raise AssertionError(f"import cycle: {' -> '.join([*trail[trail.index(target):], target])}")
+            visit(target, [*trail, target])
+
+    for name in modules:
+        visit(name, [name])
+
+
+def test_execute_with_no_notebooks_fails_loudly(monkeypatch, capsys) -> None:
+    from coursetools import __main__ as cli
+    from coursetools import notebooks
+
+    monkeypatch.setattr(notebooks, "chapter_notebooks", lambda include_learner=False: [])
+    assert cli.main(["execute"]) == 2
+    assert "no chapter notebooks" in capsys.readouterr().err
+
+
+def test_a_tool_whose_dependency_is_missing_says_so(monkeypatch, capsys) -> None:
+    import importlib.util
+
+    from coursetools import __main__ as cli
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "nbclient" else real(name, *a))
+    assert cli.main(["execute"]) == 2
+    assert "needs nbclient" in capsys.readouterr().err
+
+
+def test_license_file_matches_the_declared_license() -> None:
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+    assert 'license = "MIT"' in (ROOT / "pyproject.toml").read_text()

@@ -1,0 +1,182 @@
+"""The backward pass, step by step, drawn on the graph of ``draw_graph``.
+
+Introduced in chapter 01 (e = (a·b)·d); used again in 03, 04 and 14. Each frame is the graph
+after one step of :func:`course_utils.backward_steps`: the node that just ran has a thick red
+border, nodes still waiting are pale, every edge a gradient has already travelled carries its
+value, and each leaf shows its ``.grad`` as torch holds it at that moment. In a live front end a
+Play button and a slider step through the frames; headless (nbval, the site) a filmstrip of a few
+frames is shown and the steps are printed as a table, so the stored output holds the numbers.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from course_utils.environment import is_live_frontend
+from course_utils.graph import GraphNode
+from course_utils.plots.style import PALETTE
+from course_utils.stepthrough import BackwardSteps, number_text
+
+CURRENT = PALETTE[3]  # vermillion: the node that runs in this frame
+
+
+def graph_layout(graph: Sequence[GraphNode]) -> tuple[dict[int, tuple[float, float]], int, int]:
+    """Positions of walk_graph's nodes: one row per depth, centred, the root on top (as in ``draw_graph``).
+
+    Returns ``(position, width, depth)``: x, y per node index, the widest row and the deepest row.
+
+    >>> import torch; from course_utils.graph import walk_graph
+    >>> x = torch.ones(2, requires_grad=True)
+    >>> graph_layout(walk_graph((5 * x).sum(), {"x": x}))
+    ({0: (0.0, 0), 1: (0.0, -1), 2: (0.0, -2)}, 1, 2)
+    """
+    layers: dict[int, list[int]] = {}
+    for node in graph:
+        layers.setdefault(node.depth, []).append(node.index)
+    position = {index: (slot - (len(members) - 1) / 2, -depth)
+                for depth, members in layers.items() for slot, index in enumerate(members)}
+    return position, max(len(members) for members in layers.values()), max(layers)
+
+
+def draw_backward_step(steps: BackwardSteps, after: int, ax: Any = None, fontsize: float = 12) -> Any:
+    """Draw the graph after the first ``after`` steps (0: before backward runs) and return the Axes.
+
+    >>> import torch, course_utils
+    >>> a, b = torch.tensor(2.0, requires_grad=True), torch.tensor(3.0, requires_grad=True)
+    >>> ax = draw_backward_step(course_utils.backward_steps(a * b, {"a": a, "b": b}), after=2)
+    >>> ax.get_title(loc="left")
+    'step 2 of 3: AccumulateGrad → a'
+    """
+    if not 0 <= after <= len(steps):
+        raise ValueError(f"after must be between 0 and {len(steps)} (the number of steps), got {after}")
+    position, width, depth = graph_layout(steps.graph)
+    if ax is None:
+        from matplotlib.figure import Figure
+
+        ax = Figure(figsize=_frame_size(width, depth), layout="constrained").subplots()
+    ran = {s.node: s for s in steps.steps[:after]}
+    current = steps[after - 1].node if after else None
+    grads = steps.leaf_grads(after)
+    boxes = {}
+    for node in steps.graph:
+        text = steps.labels[node.index]
+        if node.is_leaf:
+            text += f"\ngrad = {number_text(grads[node.index])}"
+        waiting, now = node.index not in ran, node.index == current
+        boxes[node.index] = ax.text(*position[node.index], text, ha="center", va="center", fontsize=fontsize,
+                                    zorder=3, alpha=0.45 if waiting else 1.0, bbox=dict(
+            boxstyle="round,pad=0.4", facecolor=PALETTE[1] if node.is_leaf else PALETTE[9],
+            alpha=0.3 if waiting else 0.9, edgecolor=CURRENT if now else "#333333", linewidth=3.0 if now else 1.0))
+    inch_x, inch_y = _frame_size(width, depth)[0] / (width + 0.2), _frame_size(width, depth)[1] / (depth + 1.05)
+    for node in steps.graph:
+        sent = ran[node.index].sends if node.index in ran else ()
+        for child in dict.fromkeys(node.children):  # one arrow per pair, even for a * a
+            values = [number_text(g) for target, g in sent if target == child]
+            (x0, y0), (x1, y1) = position[node.index], position[child]
+            bend = _bend(steps, position, node.index, child, inch_x, inch_y, fontsize)
+            ax.annotate("", xy=(0.5, 1.0), xycoords=boxes[child], xytext=(0.5, 0.0), textcoords=boxes[node.index],
+                        arrowprops=dict(arrowstyle="-|>", color="#333333" if values else "#bbbbbb",
+                                        lw=2.0 if values else 1.2, shrinkA=4, shrinkB=6,
+                                        connectionstyle=f"arc3,rad={bend}"))
+            if values:  # halfway along the arrow (arc3's curve passes half the bend beside the midpoint)
+                dx, dy = (x1 - x0) * inch_x, (y1 - y0) * inch_y
+                mid_x = (x0 + x1) / 2 + 0.5 * bend * dy / inch_x
+                mid_y = (y0 + y1) / 2 - 0.5 * bend * dx / inch_y
+                ax.text(mid_x, mid_y, " + ".join(values), ha="center", va="center",
+                        fontsize=fontsize * 0.95, color=CURRENT if node.index == current else "#222222", zorder=4,
+                        bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none"))
+    ax.set_xlim(-width / 2 - 0.1, width / 2 + 0.1)
+    ax.set_ylim(-depth - 0.55, 0.5)
+    ax.axis("off")
+    title = "before backward()" if not after else f"step {after} of {len(steps)}: {steps[after - 1].label}"
+    ax.set_title(title, fontsize=fontsize, loc="left")
+    return ax
+
+
+def _bend(steps: BackwardSteps, position: dict, start: int, end: int, inch_x: float, inch_y: float,
+          fontsize: float) -> float:
+    """0 for an edge between neighbouring rows; else arc3's rad that curves it clear of the boxes between."""
+    (x0, y0), (x1, y1) = position[start], position[end]
+    if y0 - y1 <= 1:
+        return 0.0
+    between = [i for i, (x, y) in position.items() if y1 < y < y0]
+    half = max(len(max(steps.labels[i].split("\n"), key=len)) * fontsize * 0.32 / 72 + 0.15 for i in between)
+    chord = ((x1 - x0) ** 2 * inch_x**2 + (y1 - y0) ** 2 * inch_y**2) ** 0.5
+    return -min(1.2, 2 * (half + 0.15) / chord)
+
+
+def _frame_size(width: int, depth: int) -> tuple[float, float]:
+    return max(3.8, 1.9 * width), 0.95 * depth + 1.3
+
+
+def backward_filmstrip(steps: BackwardSteps, frames: Sequence[int] | None = None, columns: int | None = None) -> Any:
+    """A figure of several frames, left to right and then down; by default every step (at most six).
+
+    >>> import torch, course_utils
+    >>> x = torch.tensor(3.0, requires_grad=True)
+    >>> fig = backward_filmstrip(course_utils.backward_steps(x * x + x, {"x": x}))
+    >>> [ax.get_title(loc="left") for ax in fig.axes]
+    ['step 1 of 3: AddBackward0', 'step 2 of 3: MulBackward0', 'step 3 of 3: AccumulateGrad → x']
+    """
+    from matplotlib.figure import Figure
+
+    n = len(steps)
+    if frames is None:
+        frames = list(range(1, n + 1)) if n <= 6 else sorted({round(1 + k * (n - 1) / 5) for k in range(6)})
+    frames = list(frames)
+    if not frames or any(not isinstance(k, int) or not 0 <= k <= n for k in frames):
+        raise ValueError(f"frames must be step numbers between 0 and {n}, got {frames}")
+    _, width, depth = graph_layout(steps.graph)
+    frame_w, frame_h = _frame_size(width, depth)
+    columns = columns or (2 if frame_w <= 4.2 and len(frames) > 1 else 1)
+    rows = -(-len(frames) // columns)
+    fig = Figure(figsize=(frame_w * columns, frame_h * rows), layout="constrained")
+    axes = fig.subplots(rows, columns, squeeze=False).flatten()
+    for ax, k in zip(axes, frames):
+        draw_backward_step(steps, k, ax=ax)
+    for ax in axes[len(frames):]:
+        fig.delaxes(ax)
+    fig.supxlabel("red border: the node that runs in that step · pale: not run yet · on the arrows: the "
+                  "gradient sent", fontsize=10, color="#444444")
+    return fig
+
+
+def show_backward(steps: BackwardSteps, frames: Sequence[int] | None = None, live: bool | None = None) -> None:
+    """Show the backward pass: Play button and slider when someone watches, else a filmstrip and the table.
+
+    ``frames`` chooses the steps of the filmstrip (see :func:`backward_filmstrip`); ``live``
+    overrides :func:`course_utils.is_live_frontend`. Prints the steps table in both cases.
+    """
+    if not isinstance(steps, BackwardSteps):
+        raise TypeError("show_backward expects what course_utils.backward_steps(result, names) returns, "
+                        f"not a {type(steps).__name__}")
+    from IPython.display import display
+
+    if is_live_frontend() if live is None else live:
+        display(_player(steps))
+    else:
+        display(backward_filmstrip(steps, frames))
+    print(steps.table())
+
+
+def _player(steps: BackwardSteps) -> Any:
+    """Play + slider (ipywidgets) over one frame image, drawn on demand and kept."""
+    import io
+
+    import ipywidgets as widgets
+
+    cache: dict[int, bytes] = {}
+
+    def frame(k: int) -> bytes:
+        if k not in cache:
+            figure = draw_backward_step(steps, k).figure
+            buffer = io.BytesIO()
+            figure.savefig(buffer, format="png", dpi=100)
+            cache[k] = buffer.getvalue()
+        return cache[k]
+
+    play = widgets.Play(value=0, min=0, max=len(steps), interval=1200, description="Play")
+    slider = widgets.IntSlider(value=0, min=0, max=len(steps), description="step")
+    widgets.jslink((play, "value"), (slider, "value"))
+    image = widgets.Image(value=frame(0), format="png")
+    slider.observe(lambda change: setattr(image, "value", frame(change["new"])), names="value")
+    return widgets.VBox([widgets.HBox([play, slider]), image])
