@@ -31,7 +31,7 @@ def release_tag() -> str:
     return f"v{__version__}"
 
 MIN_PYTHON = (3, 10)
-MIN_TORCH = (2, 2)
+MIN_TORCH = (2, 3)   # torch 2.2 cannot use NumPy 2, which pip installs beside it (see numpy_problem)
 TESTED_TORCH = "2.13.0"
 
 LIVE_ENV_VAR = "COURSE_LIVE"
@@ -114,11 +114,36 @@ def _version_tuple(version: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
+def numpy_problem() -> str | None:
+    """Why torch and NumPy cannot exchange arrays here, or None when they can.
+
+    torch 2.2 and older were built against NumPy 1 and fail to use NumPy 2 ("Numpy is not
+    available"); pip installs the pair without complaint. Every chapter that converts data
+    between the two (and several checks) would then fail with messages that blame the learner.
+
+    >>> numpy_problem() is None
+    True
+    """
+    import numpy as np
+    import torch
+
+    try:
+        back = torch.from_numpy(np.arange(3.0)).numpy()
+        if back.tolist() != [0.0, 1.0, 2.0]:
+            return "torch and NumPy exchange arrays but the numbers come back different"
+    except Exception as exc:  # RuntimeError "Numpy is not available", or an ABI mismatch
+        return (f"torch {torch.__version__} cannot use NumPy {np.__version__} ({type(exc).__name__}: "
+                f"{str(exc).splitlines()[0] if str(exc) else ''}); install a matching pair, e.g. "
+                "pip install 'numpy<2' for torch older than 2.3, or a newer torch")
+    return None
+
+
 def environment_summary(device: object | None = None, warn: bool = True) -> str:
     """One line with Python, torch, device and where the notebook runs.
 
     Warns (once, as a ``UserWarning``) when Python or torch is older than the
-    course supports, since old versions print different numbers or lack APIs.
+    course supports, since old versions print different numbers or lack APIs, and
+    when torch and NumPy cannot exchange arrays (:func:`numpy_problem`).
 
     >>> environment_summary("cpu").startswith("Python ")
     True
@@ -140,4 +165,7 @@ def environment_summary(device: object | None = None, warn: bool = True) -> str:
             warnings.warn(f"this course needs torch {'.'.join(map(str, MIN_TORCH))}+ (tested on "
                           f"{TESTED_TORCH}); you have {torch.__version__}: some outputs will differ",
                           UserWarning, stacklevel=2)
+        problem = numpy_problem()
+        if problem:
+            warnings.warn(f"this chapter will fail: {problem}", UserWarning, stacklevel=2)
     return line

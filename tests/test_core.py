@@ -66,8 +66,8 @@ def test_environment_summary_is_one_line() -> None:
 
 
 def test_old_torch_is_warned_about(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(torch, "__version__", "2.0.1")
-    with pytest.warns(UserWarning, match="torch 2.2"):
+    monkeypatch.setattr(torch, "__version__", "2.2.2")
+    with pytest.warns(UserWarning, match="torch 2.3"):
         course_utils.environment_summary("cpu")
 
 
@@ -159,3 +159,21 @@ def test_mplbackend_agg_does_not_hide_figures_in_a_notebook() -> None:
             os.environ["MPLBACKEND"] = saved
     assert any("MPLBACKEND=Agg would hide" in o.get("text", "") for o in nb.cells[0].outputs)
     assert any("image/png" in o.get("data", {}) for o in nb.cells[1].outputs)
+
+
+def test_torch_that_cannot_use_numpy_is_warned_about(monkeypatch: pytest.MonkeyPatch) -> None:
+    """torch 2.2 with NumPy 2: the bridge fails ("Numpy is not available"); the setup cell must say so."""
+    import warnings
+
+    import torch
+
+    from course_utils.environment import environment_summary
+
+    def unavailable(*args, **kwargs):
+        raise RuntimeError("Numpy is not available")
+
+    monkeypatch.setattr(torch, "from_numpy", unavailable)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        environment_summary("cpu")
+    assert any("cannot use NumPy" in str(w.message) and "numpy<2" in str(w.message) for w in caught)
