@@ -1,6 +1,6 @@
 """Watch torch's own backward pass, node by node.
 
-Introduced in chapter 01 (on e = (a·b)·d); chapter 02 reads the order from it, 03 the
+Introduced in chapter 02 (on e = (a·b)·d, the order torch runs the nodes in); 03 shows the
 vector-Jacobian product of each node, 04 and 14 a reused node whose contributions add up.
 
 :func:`backward_steps` runs the real ``output.backward()`` with a hook just before and just after
@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections import Counter, deque
 from dataclasses import dataclass
-from typing import Iterator, Mapping, Optional
+from typing import Any, Iterator, Mapping, Optional
 
 import torch
 from torch.autograd.graph import get_gradient_edge
@@ -50,7 +50,7 @@ def _copy(grad: Grad) -> Grad:
     return None if grad is None else grad.detach().clone()
 
 
-def _nodes(root: object) -> list:
+def _nodes(root: Any) -> list[Any]:
     """The graph's nodes in walk_graph's order (breadth-first over next_functions, each node once)."""
     order, seen, queue = [root], {root}, deque([root])
     while queue:
@@ -131,7 +131,7 @@ def _labels(graph: list[GraphNode], fns: list, names: Mapping[str, torch.Tensor]
     """Node names: a leaf's name, "MulBackward0 (c)" for a named result, "MulBackward0 #2" for repeats."""
     named = {t.grad_fn: name for name, t in names.items() if isinstance(t, torch.Tensor) and t.grad_fn is not None}
     plain = [n.label for n, fn in zip(graph, fns) if not n.is_leaf and fn not in named]
-    repeats, seen = Counter(plain), Counter()
+    repeats, seen = Counter(plain), Counter[str]()
     labels = []
     for n, fn in zip(graph, fns):
         if n.is_leaf or fn not in named and repeats[n.label] == 1:

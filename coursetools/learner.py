@@ -2,7 +2,7 @@
 
 In ``notebooks/NN_*.ipynb`` an exercise cell holds its solution between
 ``### BEGIN SOLUTION`` and ``### END SOLUTION`` (nbgrader's markers) and ends with a
-``check(...)`` call; a cell tagged ``solution`` is dropped whole. The learner copy
+``check(...)`` call; a cell tagged ``solution`` (code or markdown) is dropped whole. The learner copy
 replaces each solution with a line that fails clearly and keeps every other cell as
 it is, but ships without any stored output, as nbgrader's release step does: an output
 below an exercise (or two cells further down) would show its answer before the learner
@@ -122,6 +122,8 @@ def build_notebook(source: Path):
             raise BuildError(f"{where}: marker-like text the builder does not parse exactly ({'; '.join(odd)}); "
                              f"write {BEGIN!r} and {END!r}, each alone on its own line, or reword the text")
         has_marker = BEGIN in cell.source or END in cell.source
+        if "solution" in tags:
+            continue  # a cell (code or markdown) that only the solution edition has
         if cell.cell_type != "code":
             if has_marker:
                 raise BuildError(f"{where}: solution markers are only allowed in code cells")
@@ -129,8 +131,6 @@ def build_notebook(source: Path):
             if index == 0:
                 new.source = new.source.replace(badges(rel_source), badges(rel_learner)) + "\n\n" + LEARNER_NOTE
             out.cells.append(new)
-            continue
-        if "solution" in tags:
             continue
         new = copy.deepcopy(cell)
         new.outputs = []

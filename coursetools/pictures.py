@@ -2,9 +2,11 @@
 
     python -m coursetools pictures screenshots/pictures
 
-Writes graph.png (draw_graph of y = a³ − b² + 3 after backward), data.png (plot_data
-with a fitted line), training.png (the final frame of TrainingPlot over 30 steps of
-chapter 07's regression) and descent.png (the (w, b) path over the loss contours).
+Writes graph.png (draw_graph of y = a³ − b² + 3 after backward), tangent.png (plot_tangent
+of y(a) = a³ − 36 at a = 5, slope 75), backward_filmstrip.png (show_backward's filmstrip of
+e = (a·b)·d: contributions 6, 12, 8 arriving), data.png (plot_data with a fitted line),
+training.png (the final frame of TrainingPlot over 30 steps of chapter 07's regression) and
+descent.png (the (w, b) path over the loss contours).
 """
 from __future__ import annotations
 
@@ -31,6 +33,16 @@ def render_all(out: Path) -> list[Path]:
     y.backward()
     ax = course_utils.draw_graph(y, {"a": a, "b": b}, show_grad=True, title="y = a³ − b² + 3")
     written.append(_save(ax.figure, out / "graph.png"))
+
+    ax = course_utils.plots.plot_tangent(lambda a: a**3 - 36, at=5.0, name="a", function_label="y = a³ − 36")
+    written.append(_save(ax.figure, out / "tangent.png"))
+
+    from course_utils.plots.backward import backward_filmstrip
+
+    a, b, d = (torch.tensor(v, requires_grad=True) for v in (2.0, 3.0, 4.0))
+    c = a * b
+    steps = course_utils.backward_steps(c * d, {"a": a, "b": b, "c": c, "d": d})
+    written.append(_save(backward_filmstrip(steps), out / "backward_filmstrip.png"))
 
     X, target, coef, bias = load_regression()
     Xt, yt = torch.tensor(X, dtype=torch.float32), torch.tensor(target, dtype=torch.float32).reshape(-1, 1)

@@ -77,6 +77,7 @@ def apis_used(source: str, bound: dict[str, str]) -> set[str]:
 def mentioned(markdown: str) -> set[str]:
     """Identifiers that appear inside backticks in ``markdown``."""
     names: set[str] = set()
+    markdown = re.sub(r"(```|~~~).*?\1", " ", markdown, flags=re.S)  # a fenced block is code, not prose
     for span in re.findall(r"`([^`]+)`", markdown):
         names.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", span))
     return names

@@ -88,7 +88,7 @@ class Exercise:
     right_examples: Sequence[Callable[[], Any]] = ()  # other correct forms the check must accept, for the tests
     first_step: str = ""
     chapter: str = ""
-    none_says: str = ""  # what an answer of None usually means here (e.g. "h.grad was never kept")
+    none_says: str | Mistake = ""  # what an answer of None usually means here (a Mistake is also recorded)
     time_limit: float = 10.0
 
     def reference(self) -> Any:
@@ -104,6 +104,11 @@ class Exercise:
         return WrongAnswer(self.id, self.title, problem, given=None if given is None else str(given),
                            expected=expected, mistake=mistake.name if mistake else None,
                            hint=self.hint, first_step=self.first_step)
+
+    def fail_none(self, expected: str | None) -> WrongAnswer:
+        """The message for an answer of None, when the exercise knows what None usually means."""
+        problem, mistake = _problem_of(self.none_says)
+        return self.fail(f"the answer is None; {problem.rstrip('.')}.", given="None", expected=expected, mistake=mistake)
 
     def fail_verdict(self, verdict: Any, prefix: str = "", given: Any = None, expected: str | None = None) -> WrongAnswer:
         problem, mistake = _problem_of(verdict)
@@ -122,6 +127,11 @@ class NumericExercise(Exercise):
     rtol: float = RTOL
     atol: float = ATOL
     shape_matters: bool = False  # True where the shape itself is the lesson (a column versus a row)
+    # A whole family of mistakes that no single Mistake.make can build (a Jacobian at some other point):
+    # diagnose(values) returns the Mistake, or None; asked when the shape is right and the values are not.
+    diagnose: Callable[[np.ndarray], Mistake | None] | None = None
+    # (squeezed) shape -> the Mistake an answer of that shape shows, whatever its values.
+    by_shape: Mapping[tuple, Mistake] = field(default_factory=dict)
 
     def expected_numbers(self) -> np.ndarray:
         reference = self.reference()
@@ -144,17 +154,36 @@ class NumericExercise(Exercise):
     def validate(self, answer: Any) -> None:
         expected = self.expected_numbers()
         kind = self.expected_kind(expected)
-        if answer is None and self.none_says:
-            raise self.fail(f"the answer is None; {self.none_says}.", given="None", expected=kind)
+        if self.none_says and (answer is None or _holds_none(answer)):
+            raise self.fail_none(kind)
         try:
             given = read_numbers(answer, max_elements=max(10 * expected.size, 1000))
         except BadAnswer as exc:
             raise self.fail("this is not an answer the check can read.", given=str(exc), expected=kind) from None
         self.compare(given, expected, answer, kind)
 
+    def _typical(self, mistake: Mistake, expected: np.ndarray) -> np.ndarray | None:
+        try:
+            return self._comparable(read_numbers(mistake.make(expected.copy())).values)
+        except Exception:  # a mistake that does not apply to this reference
+            return None
+
+    def _recognised(self, mine: np.ndarray, want: np.ndarray, expected: np.ndarray, eps: float) -> Mistake | None:
+        """The listed mistake whose wrong answer (of any shape) the learner's numbers are."""
+        for mistake in self.mistakes:
+            typical = self._typical(mistake, expected)
+            if (typical is not None and close(mine, typical, self.rtol, self.atol, eps)
+                    and not close(typical, want, self.rtol, self.atol)):
+                return mistake
+        return None
+
     def compare(self, given: Numbers, expected: np.ndarray, answer: Any, kind: str) -> None:
         mine, want = self._comparable(given.values), self._comparable(expected)
         if mine.shape != want.shape:
+            mistake = self._recognised(mine, want, expected, given.eps) or self.by_shape.get(tuple(mine.shape))
+            if mistake is not None:
+                raise self.fail(f"this looks like {mistake.says}.", given=describe(answer), expected=kind,
+                                mistake=mistake)
             problem = "the shape is wrong."
             if mine.ndim == 2 and mine.shape == want.shape[::-1]:
                 problem = f"the shape is wrong: {TRANSPOSED.says}."
@@ -164,13 +193,11 @@ class NumericExercise(Exercise):
                             mistake=TRANSPOSED if "transpose" in problem else None)
         if close(mine, want, self.rtol, self.atol, given.eps):
             return
-        for mistake in self.mistakes:
-            try:
-                typical = self._comparable(read_numbers(mistake.make(expected.copy())).values)
-            except Exception:  # a mistake that does not apply to this shape
-                continue
-            if close(mine, typical, self.rtol, self.atol, given.eps) and not close(typical, want, self.rtol, self.atol):
-                raise self.fail(f"this looks like {mistake.says}.", given=_numbers_text(mine), mistake=mistake)
+        mistake = self._recognised(mine, want, expected, given.eps)
+        if mistake is None and self.diagnose is not None:
+            mistake = self.diagnose(mine)
+        if mistake is not None:
+            raise self.fail(f"this looks like {mistake.says}.", given=_numbers_text(mine), mistake=mistake)
         raise self.fail("the values differ from the expected ones.", given=_numbers_text(mine))
 
 
@@ -204,6 +231,14 @@ class RecordExercise(Exercise):
                                   first_step=self.first_step) from None
 
 
+def _holds_none(answer: Any) -> bool:
+    """True for a list or tuple with None among its items (``[p.grad, q.grad]`` before backward ran)."""
+    if isinstance(answer, (list, tuple)):
+        items = list.__iter__(answer) if isinstance(answer, list) else tuple.__iter__(answer)
+        return any(item is None or _holds_none(item) for item in items)
+    return False
+
+
 def _numbers_text(values: np.ndarray) -> str:
     text = np.array2string(values, precision=4, separator=", ", threshold=12)
     return short(text, 200)
@@ -221,6 +256,8 @@ class ChoiceExercise(Exercise):
     options: Sequence[str] = ()
     multiple: bool = False
     aliases: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    # Typical answers that are not options, and the mistake each shows ("<number>" stands for any number).
+    outside: Mapping[str, Mistake] = field(default_factory=dict)
 
     def _index(self) -> dict[Any, str]:
         index: dict[Any, str] = {}
@@ -238,8 +275,24 @@ class ChoiceExercise(Exercise):
     def _options_text(self) -> str:
         return ", ".join(repr(o) for o in self.options)
 
+    def _outside(self, item: Any) -> Mistake | None:
+        try:
+            key = label_key(item)
+        except (ValueError, TypeError, RecursionError):
+            return None
+        for spelling, mistake in self.outside.items():
+            if spelling == "<number>" and key[0] == "number":
+                return mistake
+            if spelling != "<number>" and label_key(spelling) == key:
+                return mistake
+        return None
+
     def read(self, answer: Any) -> frozenset[str] | str:
         """The option (or set of options) ``answer`` names, or a WrongAnswer saying which part is not an option."""
+        if self.outside and self._option(answer) is None:
+            mistake = self._outside(answer)
+            if mistake is not None:
+                raise self.fail(f"this looks like {mistake.says}.", given=describe(answer), mistake=mistake)
         single = None if (self.multiple and is_collection(answer) and not isinstance(answer, tuple)) else self._option(answer)
         if not self.multiple:
             if single is None:
@@ -366,7 +419,11 @@ class FunctionExercise(Exercise):
         return f"the {self.what} {self.signature} itself"
 
     def validate(self, answer: Any) -> None:
-        if answer is None or answer is Ellipsis:
+        if answer is None:
+            raise self.fail(f"the answer is None: pass the {self.what} itself, check(\"{self.id}\", {self.name}), "
+                            "not the result of calling it (a function without a return statement gives None).",
+                            given="None", expected=self.kind())
+        if answer is Ellipsis:
             raise self.fail("there is no answer yet.", given=describe(answer), expected=self.kind())
         problem = self.accepts(answer) if self.accepts else None
         if problem is None and not callable(answer):
@@ -412,7 +469,7 @@ class PropertyExercise(Exercise):
     def validate(self, answer: Any) -> None:
         if answer is None or answer is Ellipsis:
             if answer is None and self.none_says:
-                raise self.fail(f"the answer is None; {self.none_says}.", given="None", expected=self.kind)
+                raise self.fail_none(self.kind)
             raise self.fail("there is no answer yet.", given=describe(answer), expected=self.kind)
         try:
             verdict = self.judge(answer)

@@ -3,8 +3,9 @@
 The rule for labels (documented in CONTRIBUTING): case and spacing do not matter
 (``"JacRev"`` is ``"jacrev"``, ``"(1,1)"`` is ``"(1, 1)"``), and where a label names a Python
 value, that value is accepted too: ``None`` for ``"None"``, a tuple or a ``torch.Size`` for
-``"(1, 1)"``, a number (``1.05``, ``Fraction(1, 8)``) for ``"1.05"`` or ``"1/8"``. A set of
-labels may come as a set, a list, a tuple or ``dict.keys()``.
+``"(1, 1)"``, a number (``1.05``, ``Fraction(1, 8)``) for ``"1.05"`` or ``"1/8"``, and a function
+or class for its name (``torch.func.jacrev`` for ``"jacrev"``). A set of labels may come as a set,
+a list, a tuple or ``dict.keys()``.
 
 Labels are compared through :func:`label_key`, a canonical key built from plain Python
 values, so an answer's own ``__eq__`` is never called.
@@ -93,6 +94,9 @@ def label_key(value: Any) -> Hashable:
         return ("tuple", tuple(label_key(item) for item in items))
     if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.requires_grad:
         return label_key(value.item())
+    name = getattr(value, "__name__", None) if callable(value) else None
+    if isinstance(name, str) and name.isidentifier():
+        return _text_key(name)  # a function or class stands for its name: torch.func.jacrev for "jacrev"
     raise ValueError(f"a {type(value).__name__} is not a label")
 
 

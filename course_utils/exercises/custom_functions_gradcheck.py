@@ -1,6 +1,15 @@
 """Exercises of chapter 13, Custom autograd.Function and gradient checking.
 
 ``SUSPECTS`` holds the four custom functions of Exercise 13.4; the chapter imports them from here.
+
+13.1 and 13.5 ask for an ``autograd.Function`` class. Their checks subclass it with a backward
+that records what the learner's backward returned (so a gradient computed where
+``ctx.needs_input_grad`` says none is needed is visible), run it on float64 inputs with a random
+``grad_output`` (so a backward that drops ``grad_output`` cannot hide behind ``.sum()``), and,
+for 13.5, differentiate through it a second time. 13.3 runs the learner's finite-difference
+function on cases the chapter did not show, among them a step so large that the formula's own
+error shows (an exact answer from autograd is then not the formula) and a function computed in
+NumPy, which autograd cannot see into.
 """
 from __future__ import annotations
 
@@ -8,13 +17,116 @@ import math
 import warnings
 from typing import Any, Callable
 
+import numpy as np
 import torch
-from torch.autograd import Function, gradcheck
+from torch.autograd import Function, gradcheck, gradgradcheck
 
-from course_utils.checks import ChoiceExercise, PropertyExercise, register
+from course_utils.checks import (
+    Case,
+    ChoiceExercise,
+    FunctionExercise,
+    Mistake,
+    Run,
+    register,
+    wrong,
+)
+from course_utils.checks.answers import BadAnswer, describe, read_numbers
+from course_utils.checks.feedback import short
+from course_utils.checks.tolerance import close
+
+# --- shared by the two exercises that ask for a Function class ---------------------------------
+
+ONE_PER_INPUT = Mistake("backward returned fewer gradients than forward has inputs: return one entry per input of "
+                        "forward, in order, None where there is no gradient", name="one_gradient_per_input")
+GRADIENT_FOR_A_NUMBER = Mistake("backward returned a tensor in the place of an input that is a Python number: "
+                                "that entry must be None", name="gradient_for_a_non_tensor")
+GRADIENT_SHAPE = Mistake("backward returned a gradient whose shape is not its input's shape (was it summed?)",
+                         name="gradient_of_the_wrong_shape")
+NO_GRAD_OUTPUT = Mistake("grad_output was dropped: backward must multiply by the gradient arriving from above "
+                         "(a test through .sum() would not notice, its grad_output is all ones)",
+                         name="grad_output_dropped")
+FORWARD_CHANGED = "forward no longer computes what it did: only backward should change"
 
 
-# --- 13.1: the backward of f(x, y) = x · sin(y) -------------------------------------------------
+def _function_class(answer: Any) -> type[Function] | None:
+    """The Function subclass the answer is, or whose ``apply`` it is; None for anything else."""
+    if isinstance(answer, type) and issubclass(answer, Function):
+        return answer
+    owner = getattr(answer, "__self__", None)
+    if isinstance(owner, type) and issubclass(owner, Function) and getattr(answer, "__name__", "") == "apply":
+        return owner
+    return None
+
+
+def _accepts_function_class(name: str):
+    def accepts(answer: Any) -> str | None:
+        if isinstance(answer, Function):
+            return f"this is an instance of the class; pass the class {name} itself, without parentheses."
+        if not callable(answer):
+            return f"pass the class {name} itself (a subclass of torch.autograd.Function); this is {describe(answer)}."
+        return None
+
+    return accepts
+
+
+def _spied(cls: type[Function], returned: list[Any]) -> type[Function]:
+    """``cls`` with a backward that records what ``cls.backward`` returned."""
+
+    class Spied(cls):  # type: ignore[valid-type, misc]
+        @staticmethod
+        def backward(ctx, *grad_outputs):
+            result = cls.backward(ctx, *grad_outputs)
+            returned.append(result)
+            return result
+
+    return Spied
+
+
+def _not_a_class_verdict(output: Any, name: str) -> str:
+    node = getattr(output, "grad_fn", None) if isinstance(output, torch.Tensor) else None
+    if node is not None and isinstance(node, torch.autograd.function.BackwardCFunction):
+        return f"pass the class {name} itself, not a function that calls it, so that the check can see its backward."
+    return (f"this is not a torch.autograd.Function: called on two tensors it returned {describe(output)}. "
+            f"Pass the class {name} itself.")
+
+
+def _raised_verdict(exc: BaseException) -> Any:
+    text = str(exc)
+    if "incorrect number of gradients" in text:
+        return ONE_PER_INPUT
+    if "different than None" in text and "not a Variable" in text:
+        return GRADIENT_FOR_A_NUMBER
+    if "invalid gradient at index" in text:
+        return GRADIENT_SHAPE
+    if "once_differentiable" in text:
+        return ONCE_DIFFERENTIABLE
+    return f"backward() through your class raised {type(exc).__name__}: {short(text, 160)}"
+
+
+def _numbers_or_none(value: Any) -> np.ndarray | None:
+    try:
+        return read_numbers(value).values
+    except BadAnswer:
+        return None
+
+
+def _like(given: np.ndarray | None, values: torch.Tensor) -> bool:
+    return given is not None and close(given, values.detach().double().numpy())
+
+
+# --- 13.1: the backward of f(x, y) = x · sin(y), with ctx.needs_input_grad ---------------------
+
+SWAPPED = Mistake("the two gradients are swapped: backward returns them in the order of forward's inputs, x first",
+                  name="gradients_swapped")
+SIGN_OF_COS = Mistake("the gradient with respect to y has the wrong sign: sin differentiates to +cos (the minus "
+                      "belongs to the derivative of cos)", name="sign_of_the_derivative_of_sin")
+MISSING_X = Mistake("the gradient with respect to y lacks the factor x: z = x · sin(y), so ∂z/∂y keeps the x",
+                    name="dropped_a_factor")
+NONE_FOR_NEEDED = Mistake("backward returned None for an input that needs a gradient: check which position of "
+                          "ctx.needs_input_grad belongs to which input of forward", name="none_for_a_needed_gradient")
+UNNEEDED = Mistake("backward computed a gradient for an input that does not require one, although ctx said it is "
+                   "not needed: return None in its place and skip the work", name="computed_unneeded_gradient")
+
 
 class _MulSinForward(Function):
     """forward and setup_context of the exercise; subclasses supply backward."""
@@ -33,6 +145,41 @@ class _MulSin(_MulSinForward):
     @staticmethod
     def backward(ctx, grad_output):
         x, y = ctx.saved_tensors
+        grad_x = grad_y = None
+        if ctx.needs_input_grad[0]:
+            grad_x = grad_output * torch.sin(y)
+        if ctx.needs_input_grad[1]:
+            grad_y = grad_output * x * torch.cos(y)
+        return grad_x, grad_y
+
+
+class _MulSinTernary(_MulSinForward):
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, y = ctx.saved_tensors
+        needs_x, needs_y = ctx.needs_input_grad
+        return (grad_output * y.sin() if needs_x else None), (grad_output * x * y.cos() if needs_y else None)
+
+
+class _MulSinOldStyle(Function):
+    """The older style: forward(ctx, ...) saves the tensors itself."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return x * torch.sin(y)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, y = ctx.saved_tensors
+        return (grad_output * torch.sin(y) if ctx.needs_input_grad[0] else None,
+                grad_output * x * torch.cos(y) if ctx.needs_input_grad[1] else None)
+
+
+class _MulSinAlways(_MulSinForward):
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, y = ctx.saved_tensors
         return grad_output * torch.sin(y), grad_output * x * torch.cos(y)
 
 
@@ -47,14 +194,18 @@ class _MulSinNoGradOutput(_MulSinForward):
     @staticmethod
     def backward(ctx, grad_output):
         x, y = ctx.saved_tensors
-        return torch.sin(y).expand_as(grad_output), (x * torch.cos(y)).expand_as(grad_output)
+        grad_x = torch.sin(y) if ctx.needs_input_grad[0] else None
+        grad_y = x * torch.cos(y) if ctx.needs_input_grad[1] else None
+        return grad_x, grad_y
 
 
 class _MulSinSignFlipped(_MulSinForward):
     @staticmethod
     def backward(ctx, grad_output):
         x, y = ctx.saved_tensors
-        return grad_output * torch.sin(y), -grad_output * x * torch.cos(y)
+        grad_x = grad_output * torch.sin(y) if ctx.needs_input_grad[0] else None
+        grad_y = -grad_output * x * torch.cos(y) if ctx.needs_input_grad[1] else None
+        return grad_x, grad_y
 
 
 class _MulSinOnlyX(_MulSinForward):
@@ -64,18 +215,93 @@ class _MulSinOnlyX(_MulSinForward):
         return grad_output * torch.sin(y)
 
 
-def _judge_mul_sin(function: Any) -> str | None:
-    if not (isinstance(function, type) and issubclass(function, Function)):
-        return "pass the class itself (a subclass of torch.autograd.Function), not an instance or an output."
-    generator = torch.Generator().manual_seed(13)
-    for shape in [(4,), (2, 3)]:
-        x = torch.randn(shape, generator=generator, dtype=torch.float64, requires_grad=True)
-        y = torch.randn(shape, generator=generator, dtype=torch.float64, requires_grad=True)
-        if not torch.allclose(function.apply(x, y), x * torch.sin(y)):
-            return "forward no longer computes x * sin(y): only backward should change."
-        if not gradcheck(function.apply, (x, y), raise_exception=False):
-            return (f"gradcheck fails for inputs of shape {shape}: backward must return "
-                    "(grad_output * dz/dx, grad_output * dz/dy), one gradient per input, in the order of forward's inputs.")
+class _MulSinIndicesSwapped(_MulSinForward):
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, y = ctx.saved_tensors
+        grad_x = grad_output * torch.sin(y) if ctx.needs_input_grad[1] else None
+        grad_y = grad_output * x * torch.cos(y) if ctx.needs_input_grad[0] else None
+        return grad_x, grad_y
+
+
+class _MulSinSummed(_MulSinForward):
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, y = ctx.saved_tensors
+        return (grad_output * torch.sin(y)).sum(), (grad_output * x * torch.cos(y)).sum()
+
+
+class _MulSinNewForward(_MulSin):
+    @staticmethod
+    def forward(x, y):
+        return torch.sin(x * y)
+
+
+def _instance_of_mul_sin() -> Function:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch warns that Functions should not be instantiated: the point
+        return _MulSin()
+
+
+def _drive_mul_sin(answer: Any):
+    cls = _function_class(answer)
+
+    def drive(x: torch.Tensor, y: torch.Tensor, v: torch.Tensor) -> dict[str, Any]:
+        if cls is None:
+            return {"plain": answer(x, y)}
+        returned: list[Any] = []
+        z = _spied(cls, returned).apply(x, y)
+        wanted = [t for t in (x, y) if t.requires_grad]
+        try:
+            grads = torch.autograd.grad(z, wanted, v, allow_unused=True)
+        except RuntimeError as exc:
+            return {"z": z, "raised": exc}
+        return {"z": z, "grads": grads, "returned": returned[0] if returned else None}
+
+    return drive
+
+
+def _mul_sin_case(shape: tuple[int, ...], x_needs: bool, y_needs: bool, seed: int):
+    def inputs() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        generator = torch.Generator().manual_seed(seed)
+        x, y, v = (torch.randn(shape, generator=generator, dtype=torch.float64) for _ in range(3))
+        return x.requires_grad_(x_needs), y.requires_grad_(y_needs), v
+
+    return inputs
+
+
+def _judge_mul_sin(run: Run) -> Any:
+    out = run.result
+    if "plain" in out:
+        return _not_a_class_verdict(out["plain"], "MulSin")
+    x, y, v = (t.detach() for t in run.expected_inputs)
+    z = _numbers_or_none(out["z"])
+    if not _like(z, x * torch.sin(y)):
+        return FORWARD_CHANGED
+    if "raised" in out:
+        return _raised_verdict(out["raised"])
+    needs = (run.expected_inputs[0].requires_grad, run.expected_inputs[1].requires_grad)
+    returned = out["returned"]
+    if isinstance(returned, tuple) and len(returned) == 2:
+        if any(need and entry is None for need, entry in zip(needs, returned)):
+            return NONE_FOR_NEEDED
+        if any(not need and entry is not None for need, entry in zip(needs, returned)):
+            return UNNEEDED
+    right = {0: v * torch.sin(y), 1: v * x * torch.cos(y)}
+    typical = {0: [(NO_GRAD_OUTPUT, torch.sin(y)), (SWAPPED, v * x * torch.cos(y))],
+               1: [(NO_GRAD_OUTPUT, x * torch.cos(y)), (SWAPPED, v * torch.sin(y)),
+                   (SIGN_OF_COS, -v * x * torch.cos(y)), (MISSING_X, v * torch.cos(y))]}
+    indices = [i for i, need in enumerate(needs) if need]
+    for index, grad in zip(indices, out["grads"]):
+        if grad is None:
+            return NONE_FOR_NEEDED
+        given = _numbers_or_none(grad)
+        if _like(given, right[index]):
+            continue
+        for mistake, values in typical[index]:
+            if _like(given, values):
+                return mistake
+        return f"the gradient with respect to {'xy'[index]} is not grad_output · ∂z/∂{'xy'[index]}"
     return None
 
 
@@ -124,32 +350,126 @@ def _gradcheck_predictions() -> set[str]:
 
 # --- 13.3: a second derivative by central differences -------------------------------------------
 
+HALVED = Mistake("exactly half the second derivative: the sum of the two expansions has h²·f''(x), so divide by "
+                 "h², not 2h²", name="divided_by_2h_squared")
+NO_FACTOR_TWO = Mistake("the formula lacks the 2 in front of f(x): the two expansions each contribute one f(x)",
+                        name="missing_the_2f")
+ONE_SIDED = Mistake("a one-sided difference (f(x), f(x + h), f(x + 2h)): it is only accurate to order h; keep "
+                    "the three points symmetric around x", name="one_sided_second_difference")
+FIRST_DERIVATIVE = Mistake("this is the first derivative (the central difference of the chapter), not the second",
+                           name="first_not_second_derivative")
+DIVIDED_BY_2H = Mistake("the difference was divided by 2h (h * 2?) instead of by h² (h ** 2)", name="divided_by_2h")
+STEP_2H = Mistake("this is the three-point formula with the step 2h (it uses f(x ± 2h)), as a central difference of "
+                  "central differences gives: use f(x - h), f(x) and f(x + h)", name="second_difference_with_step_2h")
+DIVIDED_BY_H = Mistake("the difference was divided by h once instead of by h²", name="divided_by_h_once")
+FLOAT32 = Mistake("the result is float32: at h = 1e-3 its rounding error of about 1e-7 is divided by h² = 1e-6, "
+                  "far too coarse; keep x's float64", name="second_difference_in_float32")
+EXACT_NOT_FORMULA = Mistake("this is the exact second derivative (autograd's?), not the finite-difference formula: "
+                            "at h = 0.1 the formula is off by about h²/12 · f''''(x), and the check asks for the "
+                            "formula", name="autograd_instead_of_formula")
+
+
 def _second_difference(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, h: float) -> torch.Tensor:
     return (f(x + h) - 2 * f(x) + f(x - h)) / h**2
 
 
-def _second_derivative(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+def _numpy_tanh(t: torch.Tensor) -> torch.Tensor:
+    """tanh computed in NumPy: autograd cannot see into it."""
+    return torch.from_numpy(np.tanh(t.detach().numpy()))
+
+
+_EXACT: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "sin": lambda t: -torch.sin(t),
+    "exp": torch.exp,
+    "cubic": lambda t: 6 * t,
+    "tanh": lambda t: -2 * torch.tanh(t) / torch.cosh(t) ** 2,
+}
+
+
+def _cubic(t: torch.Tensor) -> torch.Tensor:
+    return t**3 - t
+
+
+def _points(shape: tuple[int, ...], seed: int) -> torch.Tensor:
+    return torch.randn(shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64) * 1.2
+
+
+def _difference_case(f: Callable, shape: tuple[int, ...], h: float, seed: int):
+    return lambda: (f, _points(shape, seed), h)
+
+
+def _read_like(run: Run) -> Any:
+    x = run.expected_inputs[1]
+    try:
+        given = read_numbers(run.result, max_elements=10 * x.numel() + 10)
+    except BadAnswer as exc:
+        return f"it returned {exc}"
+    if given.values.size != x.numel():
+        return (f"it returned {given.values.size} numbers for an x of {x.numel()} elements: return one second "
+                "derivative per element, shaped like x")
+    return given
+
+
+def _typical_difference(given: Any, f: Callable, x: torch.Tensor, h: float) -> Any:
+    values = given.values.reshape(tuple(x.shape))
+    typical = [(HALVED, (f(x + h) - 2 * f(x) + f(x - h)) / (2 * h**2)),
+               (NO_FACTOR_TWO, (f(x + h) - f(x) + f(x - h)) / h**2),
+               (ONE_SIDED, (f(x + 2 * h) - 2 * f(x + h) + f(x)) / h**2),
+               (FIRST_DERIVATIVE, (f(x + h) - f(x - h)) / (2 * h)),
+               (DIVIDED_BY_H, (f(x + h) - 2 * f(x) + f(x - h)) / h),
+               (DIVIDED_BY_2H, (f(x + h) - 2 * f(x) + f(x - h)) / (2 * h)),
+               (STEP_2H, (f(x + 2 * h) - 2 * f(x) + f(x - 2 * h)) / (4 * h**2))]
+    for mistake, candidate in typical:
+        if close(values, candidate.numpy(), rtol=1e-4, atol=1e-4):
+            return mistake
+    return None
+
+
+def _judge_against_exact(name: str):
+    def judge(run: Run) -> Any:
+        given = _read_like(run)
+        if not hasattr(given, "values"):
+            return given
+        f, x, h = run.expected_inputs
+        exact = _EXACT[name](x).numpy()
+        if close(given.values.reshape(tuple(x.shape)), exact, rtol=1e-5, atol=1e-5, eps=min(given.eps, 1e-12)):
+            return None
+        if given.eps > 1e-10:
+            return FLOAT32
+        mistake = _typical_difference(given, f, x, h)
+        return mistake or "the result is not the second derivative to the accuracy the formula has at h = 1e-3"
+
+    return judge
+
+
+def _judge_formula_at_large_step(run: Run) -> Any:
+    given = _read_like(run)
+    if not hasattr(given, "values"):
+        return given
+    f, x, h = run.expected_inputs
+    values = given.values.reshape(tuple(x.shape))
+    if close(values, read_numbers(run.expected).values.reshape(tuple(x.shape)), rtol=1e-9, atol=1e-12,
+             eps=min(given.eps, 1e-12)):
+        return None
+    if close(values, _EXACT["sin"](x).numpy(), rtol=1e-7, atol=1e-9):
+        return EXACT_NOT_FORMULA
+    mistake = _typical_difference(given, f, x, h)
+    return mistake or ("at h = 0.1 the result differs from the three-point formula built from f(x - h), f(x) and "
+                       "f(x + h)")
+
+
+def _central_of_central(f: Callable, x: torch.Tensor, h: float) -> torch.Tensor:
+    def derivative(t: torch.Tensor) -> torch.Tensor:
+        return (f(t + h) - f(t - h)) / (2 * h)
+
+    return (derivative(x + h) - derivative(x - h)) / (2 * h)
+
+
+def _exact_by_autograd(f: Callable, x: torch.Tensor, h: float) -> torch.Tensor:
     x = x.detach().clone().requires_grad_()
     (first,) = torch.autograd.grad(f(x).sum(), x, create_graph=True)
     (second,) = torch.autograd.grad(first.sum(), x)
     return second
-
-
-def _judge_second_difference(function: Any) -> str | None:
-    if not callable(function):
-        return "pass the function itself, for example check(..., second_difference)."
-    x = torch.tensor([-1.5, -0.3, 0.4, 1.0, 2.0], dtype=torch.float64)
-    tests = {"sin": torch.sin, "exp": torch.exp, "x**3 - x": lambda t: t**3 - t, "tanh": torch.tanh}
-    for name, f in tests.items():
-        got = function(f, x, 1e-3)
-        if not isinstance(got, torch.Tensor) or got.shape != x.shape:
-            return "the function should return a tensor shaped like x (one second derivative per element)."
-        exact = _second_derivative(f, x)
-        if not torch.allclose(got.to(torch.float64), exact, rtol=1e-5, atol=1e-5):
-            worst = (got - exact).abs().max().item()
-            return (f"for f = {name} with h = 1e-3 the result is off by up to {worst:.1e}; a symmetric second "
-                    "difference is off by about 1e-7 here.")
-    return None
 
 
 # --- 13.4: find the buggy backward --------------------------------------------------------------
@@ -234,59 +554,328 @@ def _buggy_suspects() -> set[str]:
             if not gradcheck(function.apply, (x,), raise_exception=False)}
 
 
+# --- 13.5: a backward with a non-tensor input, differentiable twice ----------------------------
+
+ONCE_DIFFERENTIABLE = Mistake("backward is marked @once_differentiable, so autograd refuses to differentiate through "
+                              "it; this exercise needs a second derivative", name="marked_once_differentiable")
+NOT_TWICE = Mistake("the first derivative is right, but backward is not differentiable itself (.detach(), .item(), "
+                    "NumPy or no_grad inside it), so the second derivative through it is lost: compute the "
+                    "gradient with torch operations on the saved tensor", name="backward_not_differentiable")
+POWER_TOO_HIGH = Mistake("the power of x in the gradient is one too high", name="power_not_lowered")
+FACTOR_MISSING = Mistake("the constant factor in front of the power of x is missing", name="dropped_the_factor_n")
+
+
+class _PowForward(Function):
+    """x ** n for a tensor x and a Python number n; subclasses supply backward."""
+
+    @staticmethod
+    def forward(x, n):
+        return x**n
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        x, n = inputs
+        ctx.save_for_backward(x)
+        ctx.n = n
+
+
+class _PowN(_PowForward):
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * ctx.n * x ** (ctx.n - 1), None
+
+
+class _PowNOneGradient(_PowForward):
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * ctx.n * x ** (ctx.n - 1)
+
+
+class _PowNGradientForN(_PowForward):
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * ctx.n * x ** (ctx.n - 1), torch.zeros(())
+
+
+class _PowNDetached(_PowForward):
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * ctx.n * x.detach() ** (ctx.n - 1), None
+
+
+class _PowNOnce(_PowForward):
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * ctx.n * x ** (ctx.n - 1), None
+
+
+class _PowNNoGradOutput(_PowForward):
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return ctx.n * x ** (ctx.n - 1), None
+
+
+class _PowNTooHigh(_PowForward):
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * ctx.n * x**ctx.n, None
+
+
+class _PowNNumPy(_PowForward):
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        power = torch.from_numpy(np.power(x.detach().numpy(), ctx.n - 1))
+        return grad_output * ctx.n * power, None
+
+
+class _PowNByProduct(Function):
+    """Another right form: the older style (forward saves), with torch.pow and grad_output last."""
+
+    @staticmethod
+    def forward(ctx, x, n):
+        ctx.save_for_backward(x)
+        ctx.n = n
+        return x**n
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return ctx.n * torch.pow(x, ctx.n - 1) * grad_output, None
+
+
+def _drive_pow(answer: Any):
+    cls = _function_class(answer)
+
+    def drive(x: torch.Tensor, n: int, v: torch.Tensor, w: torch.Tensor) -> dict[str, Any]:
+        if cls is None:
+            return {"plain": answer(x, x)}
+        z = cls.apply(x, n)
+        v = v.detach().clone().requires_grad_()  # as in a second derivative: grad_output is part of the graph
+        try:
+            (first,) = torch.autograd.grad(z, x, v, create_graph=True)
+        except RuntimeError as exc:
+            return {"z": z, "raised": exc}
+        result: dict[str, Any] = {"z": z, "first": first.detach()}
+        if not first.requires_grad:
+            result["second"] = None
+            return result
+        try:
+            first.backward(w)  # runs every node below `first`, so a refusal (@once_differentiable) shows
+        except RuntimeError as exc:
+            result["raised_twice"] = exc
+            return result
+        result["second"] = torch.zeros_like(x) if x.grad is None else x.grad
+        fresh = x.detach().clone().requires_grad_()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result["gradgradcheck"] = gradgradcheck(lambda t: cls.apply(t, n), (fresh,), raise_exception=False)
+        return result
+
+    return drive
+
+
+def _pow_case(shape: tuple[int, ...], n: int, seed: int):
+    def inputs() -> tuple[torch.Tensor, int, torch.Tensor, torch.Tensor]:
+        generator = torch.Generator().manual_seed(seed)
+        x, v, w = (torch.randn(shape, generator=generator, dtype=torch.float64) for _ in range(3))
+        return x.requires_grad_(), n, v, w
+
+    return inputs
+
+
+def _judge_pow(run: Run) -> Any:
+    out = run.result
+    if "plain" in out:
+        return _not_a_class_verdict(out["plain"], "PowN")
+    x, n, v, w = run.expected_inputs
+    x = x.detach()
+    if not _like(_numbers_or_none(out["z"]), x**n):
+        return FORWARD_CHANGED
+    if "raised" in out:
+        return _raised_verdict(out["raised"])
+    first = _numbers_or_none(out["first"])
+    if not _like(first, v * n * x ** (n - 1)):
+        for mistake, values in [(NO_GRAD_OUTPUT, n * x ** (n - 1)), (POWER_TOO_HIGH, v * n * x**n),
+                                (FACTOR_MISSING, v * x ** (n - 1))]:
+            if _like(first, values):
+                return mistake
+        return "the gradient with respect to x is not grad_output · ∂(xⁿ)/∂x"
+    if "raised_twice" in out:
+        verdict = _raised_verdict(out["raised_twice"])
+        return verdict if isinstance(verdict, Mistake) else NOT_TWICE
+    if out["second"] is None or not _like(_numbers_or_none(out["second"]), v * w * n * (n - 1) * x ** (n - 2)):
+        return NOT_TWICE
+    if not out["gradgradcheck"]:
+        return ("gradgradcheck fails: the derivative of your backward with respect to grad_output is not right "
+                "(is grad_output detached?)")
+    return None
+
+
 def _cls(c: type) -> Callable[[], type]:
     return lambda: c
 
 
+def _fn(f: Any) -> Callable[[], Any]:
+    return lambda: f
+
+
 register(
-    PropertyExercise(
+    FunctionExercise(
         id="custom_functions_gradcheck.mul_sin_backward",
-        title="the backward of z = x · sin(y), checked by gradcheck",
-        hint="backward receives grad_output = dL/dz and returns one gradient per input of forward, in order: "
-             "dL/dx = grad_output · ∂z/∂x and dL/dy = grad_output · ∂z/∂y. Do not drop grad_output (a test through "
-             ".sum() would not notice), and keep the sign straight: sin differentiates to +cos (the minus sign belongs "
-             "to the derivative of cos).",
+        title="the backward of z = x · sin(y), with ctx.needs_input_grad",
+        hint="backward receives grad_output = dL/dz and returns one entry per input of forward, in order: "
+             "grad_output · ∂z/∂x, then grad_output · ∂z/∂y. Do not drop grad_output (a test through .sum() would "
+             "not notice), keep the sign of the derivative of sin straight, and compute an entry only when ctx "
+             "says that input needs a gradient; None otherwise.",
+        first_step="Write ∂z/∂x and ∂z/∂y on paper first. Then start backward with grad_x = grad_y = None, and "
+                   "fill in each one inside an if on the matching element of ctx.needs_input_grad.",
         solution=_cls(_MulSin),
-        judge=_judge_mul_sin,
-        kind="a torch.autograd.Function subclass whose apply(x, y) computes x * sin(y)",
-        wrong_examples=[_cls(_MulSinSwapped), _cls(_MulSinNoGradOutput), _cls(_MulSinSignFlipped),
-                        _cls(_MulSinOnlyX), lambda: _MulSin.apply],
+        signature="MulSin",
+        what="class",
+        adapt=_drive_mul_sin,
+        accepts=_accepts_function_class("MulSin"),
+        cases=[Case("x and y of shape (4,), both requiring grad", _mul_sin_case((4,), True, True, 131),
+                    judge=_judge_mul_sin),
+               Case("x and y of shape (2, 3), both requiring grad", _mul_sin_case((2, 3), True, True, 132),
+                    judge=_judge_mul_sin),
+               Case("only x requiring grad", _mul_sin_case((5,), True, False, 133), judge=_judge_mul_sin),
+               Case("only y requiring grad", _mul_sin_case((5,), False, True, 134), judge=_judge_mul_sin)],
+        right_examples=[_cls(_MulSinTernary), _cls(_MulSinOldStyle), lambda: _MulSin.apply],
+        wrong_examples=[wrong(_cls(_MulSinAlways), says=UNNEEDED.says),
+                        wrong(_cls(_MulSinSwapped), says=SWAPPED.says),
+                        wrong(_cls(_MulSinNoGradOutput), says=NO_GRAD_OUTPUT.says),
+                        wrong(_cls(_MulSinSignFlipped), says=SIGN_OF_COS.says),
+                        wrong(_cls(_MulSinOnlyX), says=ONE_PER_INPUT.says),
+                        wrong(_cls(_MulSinSummed), says=GRADIENT_SHAPE.says),
+                        wrong(_cls(_MulSinIndicesSwapped), says=NONE_FOR_NEEDED.says),
+                        wrong(_cls(_MulSinNewForward), says=FORWARD_CHANGED),
+                        wrong(_instance_of_mul_sin, says="an instance of the class"),
+                        wrong(_fn(lambda x, y: x * torch.sin(y)), says="not a torch.autograd.Function"),
+                        wrong(_fn(lambda x, y: _MulSin.apply(x, y)), says="not a function that calls it")],
     ),
     ChoiceExercise(
         id="custom_functions_gradcheck.gradcheck_predictions",
         title="which gradcheck calls return True",
         hint="gradcheck compares with tolerances (atol=1e-5, rtol=1e-3 by default): an error far smaller than that "
              "passes. In float32 the default step eps=1e-6 is lost in rounding, unless eps and the tolerances grow.",
+        first_step="Take the calls one at a time and ask two questions: is the backward right to within rtol=1e-3 "
+                   "of the true derivative, and can the numerical side be trusted with this dtype, step and "
+                   "tolerance? A call returns True only if both answers are yes.",
         options=("a", "b", "c", "d", "e"),
         multiple=True,
         solution=_gradcheck_predictions,
-        wrong_examples=[lambda: {"a"}, lambda: {"a", "d"}, lambda: {"a", "b", "d", "e"}, lambda: {"a", "e"},
-                        lambda: "a"],
+        mistakes=[Mistake("gradcheck read as an exact comparison: it compares within tolerances, so an error far "
+                          "below them passes, and wider tolerances change the verdict", lambda e: {"a"},
+                          name="gradcheck_seen_as_exact"),
+                  Mistake("a correct backward checked in float32 with gradcheck's default step counted as passing: "
+                          "the finite differences themselves are too coarse there", lambda e: set(e) | {"b"},
+                          name="float32_default_step_passes"),
+                  Mistake("a backward 1% off counted as passing: 1% is ten times gradcheck's default rtol",
+                          lambda e: set(e) | {"c"}, name="one_percent_error_passes"),
+                  Mistake("an error of one part in ten million counted as failing: it is far below gradcheck's "
+                          "default rtol=1e-3", lambda e: set(e) - {"d"}, name="tiny_error_fails"),
+                  Mistake("float32 counted as failing whatever the settings: with a larger step and looser "
+                          "tolerances the numerical side is good enough", lambda e: set(e) - {"e"},
+                          name="float32_always_fails")],
+        wrong_examples=[wrong(lambda: {"a"}, says="read as an exact comparison"),
+                        wrong(lambda: {"a", "b", "d", "e"}, says="default step counted as passing"),
+                        wrong(lambda: {"a", "c", "d", "e"}, says="1% off counted as passing"),
+                        wrong(lambda: {"a", "d"}, says="float32 counted as failing"),
+                        wrong(lambda: {"a", "e"}, says="one part in ten million counted as failing"),
+                        lambda: {"a", "c"}, lambda: "a"],
     ),
-    PropertyExercise(
+    FunctionExercise(
         id="custom_functions_gradcheck.second_difference",
         title="a second derivative by central differences",
-        hint="Add the Taylor expansions of f(x + h) and f(x − h): the odd terms cancel, leaving 2·f(x) + h²·f''(x) "
-             "+ O(h⁴). Keep the difference symmetric around x (a one-sided one is only accurate to O(h)) and "
-             "divide by h², not 2h or 2h².",
-        solution=lambda: _second_difference,
-        judge=_judge_second_difference,
-        kind="a function second_difference(f, x, h) -> tensor shaped like x",
-        wrong_examples=[lambda: (lambda f, x, h: (f(x + h) - f(x) + f(x - h)) / h**2),
-                        lambda: (lambda f, x, h: (f(x + h) - 2 * f(x) + f(x - h)) / (2 * h**2)),
-                        lambda: (lambda f, x, h: (f(x + 2 * h) - 2 * f(x + h) + f(x)) / h**2),
-                        lambda: (lambda f, x, h: (f(x + h) - f(x - h)) / (2 * h)),
-                        lambda: math.sin],
+        hint="Add the Taylor expansions of f(x + h) and f(x − h): the odd terms cancel, leaving a sum with f(x) "
+             "twice, h²·f''(x) and O(h⁴). Solve it for f''(x), keep the three points symmetric around x (a "
+             "one-sided difference is only accurate to O(h)), and compute the formula itself: the check also "
+             "runs it where autograd cannot look inside f.",
+        first_step="Write both expansions up to h² on paper, f(x ± h) = f(x) ± h·f'(x) + h²/2·f''(x) + ..., and add "
+                   "them. Then test your function on torch.exp at x = torch.tensor([0.0], dtype=torch.float64): "
+                   "the second derivative there is 1.",
+        solution=_fn(_second_difference),
+        signature="second_difference(f, x, h)",
+        cases=[Case("f = sin at five points, h = 1e-3", _difference_case(torch.sin, (5,), 1e-3, 135),
+                    judge=_judge_against_exact("sin")),
+               Case("f = exp at five points, h = 1e-3", _difference_case(torch.exp, (5,), 1e-3, 136),
+                    judge=_judge_against_exact("exp")),
+               Case("f = x³ − x on a 2×3 tensor, h = 1e-3", _difference_case(_cubic, (2, 3), 1e-3, 137),
+                    judge=_judge_against_exact("cubic")),
+               Case("f = sin with a large step h = 0.1, where the formula's own error shows",
+                    _difference_case(torch.sin, (4,), 0.1, 138), judge=_judge_formula_at_large_step),
+               Case("f = tanh computed in NumPy, which autograd cannot see into, h = 1e-3",
+                    _difference_case(_numpy_tanh, (5,), 1e-3, 139), judge=_judge_against_exact("tanh"))],
+        right_examples=[_fn(lambda f, x, h: (f(x - h) + f(x + h) - 2 * f(x)) / (h * h)),
+                        _fn(lambda f, x, h: ((f(x + h) - f(x)) / h - (f(x) - f(x - h)) / h) / h)],
+        wrong_examples=[wrong(_fn(lambda f, x, h: (f(x + h) - f(x) + f(x - h)) / h**2), says=NO_FACTOR_TWO.says),
+                        wrong(_fn(lambda f, x, h: (f(x + h) - 2 * f(x) + f(x - h)) / (2 * h**2)), says=HALVED.says),
+                        wrong(_fn(lambda f, x, h: (f(x + 2 * h) - 2 * f(x + h) + f(x)) / h**2), says=ONE_SIDED.says),
+                        wrong(_fn(lambda f, x, h: (f(x + h) - f(x - h)) / (2 * h)), says=FIRST_DERIVATIVE.says),
+                        wrong(_fn(lambda f, x, h: (f(x + h) - 2 * f(x) + f(x - h)) / h), says=DIVIDED_BY_H.says),
+                        wrong(_fn(lambda f, x, h: _second_difference(f, x.float(), h)), says=FLOAT32.says),
+                        wrong(_fn(_exact_by_autograd), says=EXACT_NOT_FORMULA.says),
+                        wrong(_fn(_central_of_central), says=STEP_2H.says),
+                        wrong(_fn(lambda f, x, h: (f(x + h) - 2 * f(x) + f(x - h)) / (h * 2)), says=DIVIDED_BY_2H.says),
+                        wrong(lambda: math.sin, says="your code raised TypeError")],
     ),
     ChoiceExercise(
         id="custom_functions_gradcheck.find_the_buggy",
         title="which custom functions have a wrong backward",
         hint="Test like gradcheck does: inputs of both signs (a bug may hide on one side), and outputs that are "
              "not just summed. A backward that ignores grad_output is right for .sum(), whose grad_output is all ones.",
+        first_step="Make one float64 input with requires_grad=True that holds negative and positive numbers, for "
+                   "example torch.linspace(-2, 2, 9, dtype=torch.float64), then call gradcheck on each suspect's "
+                   "apply with raise_exception=False.",
         options=tuple(SUSPECTS),
         multiple=True,
         solution=_buggy_suspects,
-        wrong_examples=[lambda: {"log_cosh"}, lambda: {"leaky_relu"}, lambda: set(),
-                        lambda: {"leaky_relu", "log_cosh", "swish"}],
+        mistakes=[Mistake("this is what a test on positive inputs alone finds: a bug can hide on one side of zero",
+                          lambda e: {"log_cosh"}, name="tested_positive_inputs_only"),
+                  Mistake("this is what a test through .sum() finds: a backward that ignores grad_output passes it",
+                          lambda e: {"leaky_relu"}, name="tested_through_sum_only"),
+                  Mistake("no bug found: test with inputs of both signs and not only through .sum() (gradcheck does "
+                          "both)", lambda e: set(), name="found_no_bug")],
+        wrong_examples=[wrong(lambda: {"log_cosh"}, says="positive inputs alone"),
+                        wrong(lambda: {"leaky_relu"}, says="through .sum()"),
+                        wrong(lambda: set(), says="no bug found"),
+                        lambda: {"leaky_relu", "swish"}, lambda: {"smooth_abs", "swish"}],
+    ),
+    FunctionExercise(
+        id="custom_functions_gradcheck.pow_backward",
+        title="the backward of xⁿ for a Python number n, differentiable twice",
+        hint="forward has two inputs, the tensor x and the number n, so backward returns two entries, and the one "
+             "for n is None. Write the gradient with torch operations on the saved tensor: autograd then "
+             "differentiates your backward too when asked for a second derivative (nothing detached, no NumPy, no "
+             "@once_differentiable).",
+        first_step="Start from the derivative of xⁿ on paper. In backward, read x from ctx.saved_tensors and n from "
+                   "the attribute setup_context stored, multiply by grad_output, and return a pair whose second "
+                   "element is None.",
+        solution=_cls(_PowN),
+        signature="PowN",
+        what="class",
+        adapt=_drive_pow,
+        accepts=_accepts_function_class("PowN"),
+        cases=[Case("n = 3 on five numbers of both signs", _pow_case((5,), 3, 151), judge=_judge_pow),
+               Case("n = 2 on a 2×3 tensor", _pow_case((2, 3), 2, 152), judge=_judge_pow),
+               Case("n = 4 on five numbers", _pow_case((5,), 4, 153), judge=_judge_pow)],
+        right_examples=[_cls(_PowNByProduct), lambda: _PowN.apply],
+        wrong_examples=[wrong(_cls(_PowNOneGradient), says=ONE_PER_INPUT.says),
+                        wrong(_cls(_PowNGradientForN), says=GRADIENT_FOR_A_NUMBER.says),
+                        wrong(_cls(_PowNDetached), says=NOT_TWICE.says),
+                        wrong(_cls(_PowNNumPy), says=NOT_TWICE.says),
+                        wrong(_cls(_PowNOnce), says=ONCE_DIFFERENTIABLE.says),
+                        wrong(_cls(_PowNNoGradOutput), says=NO_GRAD_OUTPUT.says),
+                        wrong(_cls(_PowNTooHigh), says=POWER_TOO_HIGH.says),
+                        wrong(lambda: 3, says="pass the class PowN itself")],
     ),
 )

@@ -1,47 +1,151 @@
-"""Exercises of chapter 12, Hooks."""
+"""Exercises of chapter 12, Hooks.
+
+12.1 and 12.4 are about a way of working (a hook that returns a new gradient and leaves its
+argument alone; forward hooks that are removed afterwards), so their checks run the learner's
+function on cases of their own: the hook called directly and registered on tensors, the capture
+function on a flat model, a nested one and one whose layers run in another order than they were
+defined. 12.2 and 12.3 are predictions judged by their numbers.
+"""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
-from course_utils.checks import Mistake, NumericExercise, PropertyExercise, RecordExercise, register
-
+from course_utils.checks import Case, FunctionExercise, Mistake, NumericExercise, PropertyExercise, Run, register, wrong
+from course_utils.checks.answers import BadAnswer, describe, plain_tensor, read_numbers
+from course_utils.checks.tolerance import close
 
 # --- 12.1: a clipping hook ----------------------------------------------------------------------
 
+LOW, HIGH = -0.5, 0.5
+
+IN_PLACE = Mistake("the hook changed the gradient it received (an in-place method such as clamp_, or an "
+                   "assignment into grad): autograd may still use that tensor elsewhere; build a new one",
+                   name="hook_modified_its_argument")
+RETURNED_NONE = Mistake("the hook returned None, which tells autograd to keep the gradient as it was: the new "
+                        "gradient must be the hook's return value", name="hook_returned_none")
+CHANGED_DTYPE = Mistake("the hook returned another dtype than the gradient it received (float32 in, float64 out): "
+                        "torch refuses such a hook during backward(); keep the gradient's dtype",
+                        name="hook_changed_dtype")
+CHANGED_SHAPE = Mistake("the hook returned a tensor of another shape than the gradient it received",
+                        name="hook_changed_shape")
+NOT_A_TENSOR = Mistake("the hook returned something that is not a tensor: a hook returns a tensor (or None)",
+                       name="hook_returned_no_tensor")
+RANGE_OF_THE_EXAMPLE = Mistake("the gradient is clipped to [-1, 1], the range of the chapter's example, not to "
+                               "[-0.5, 0.5]", name="clip_range_of_the_example")
+ONE_SIDE_ONLY = Mistake("only one end of the range is enforced: values beyond the other end pass through",
+                        name="clipped_one_side_only")
+SCALED = Mistake("the gradient was scaled, not clipped: clipping leaves every value inside [-0.5, 0.5] as it is",
+                 name="scaled_instead_of_clipped")
+NORM_CLIPPED = Mistake("the length (norm) of the whole gradient was capped, not each element: that is clipping by "
+                       "norm, another technique", name="clipped_the_norm")
+
+
 def _clip_to_half(grad: torch.Tensor) -> torch.Tensor:
-    return grad.clamp(-0.5, 0.5)
+    return grad.clamp(LOW, HIGH)
 
 
-def _judge_clip_hook(hook: Any) -> str | None:
-    if not callable(hook):
-        return "pass the hook function itself, for example check(..., clip_to_half), not the result of calling it."
-    generator = torch.Generator().manual_seed(12)
-    for shape in [(5,), (3, 4)]:
-        data = torch.randn(shape, generator=generator, dtype=torch.float64) * 2
-        incoming = torch.randn(shape, generator=generator, dtype=torch.float64) * 2
-        # Called directly: the hook must return the clipped copy and leave its argument alone.
-        received = incoming.clone()
-        returned = hook(received)
-        if returned is None:
-            return ("the hook returned None, which tells autograd to keep the gradient unchanged; "
-                    "return the clipped tensor.")
-        if not torch.equal(received, incoming):
-            return "the hook changed the tensor it received (an in-place operation such as clamp_); return a copy."
-        # Registered on a real tensor: .grad must be the clipped gradient.
+def _drive_hook(hook: Any):
+    """The learner's hook, called directly or registered on a fresh tensor, as one function of the case's inputs."""
+
+    def drive(how: str, *tensors: torch.Tensor) -> Any:
+        if how == "called":
+            return hook(tensors[0])
+        data, incoming = tensors
         x = data.clone().requires_grad_()
-        x.register_hook(hook)
-        (x * incoming).sum().backward()  # the gradient arriving at x is `incoming`
-        if not torch.allclose(x.grad, incoming.clamp(-0.5, 0.5)):
-            return f"for a gradient of shape {shape}, .grad is not the gradient clipped to [-0.5, 0.5]."
-    return None
+        hooked = x if how == "leaf" else 3 * x   # a leaf, or an intermediate y = 3x
+        hooked.register_hook(hook)
+        (hooked * incoming).sum().backward()      # the gradient arriving at `hooked` is `incoming`
+        return x.grad
+
+    return drive
+
+
+def _gradient(shape: tuple[int, ...], dtype: torch.dtype, seed: int) -> torch.Tensor:
+    values = torch.randn(shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64) * 1.5
+    return values.to(dtype)
+
+
+def _metadata(tensor: torch.Tensor) -> tuple[tuple[int, ...], torch.dtype]:
+    plain = plain_tensor(tensor)
+    with torch._C.DisableTorchFunctionSubclass():
+        return tuple(torch.Tensor.size(plain)), plain.dtype
+
+
+def _judge_called(run: Run) -> Any:
+    """The hook called on a gradient: a new tensor, same shape and dtype, clipped; its argument untouched."""
+    (_, received), (_, original) = run.inputs, run.expected_inputs
+    if not torch.equal(plain_tensor(received), original):
+        return IN_PLACE
+    if run.result is None:
+        return RETURNED_NONE
+    if not isinstance(run.result, torch.Tensor):
+        return Mistake(f"{NOT_A_TENSOR.says} (it returned {describe(run.result)})", name=NOT_A_TENSOR.name)
+    shape, dtype = _metadata(run.result)
+    if dtype != original.dtype:
+        return Mistake(f"the hook returned a {dtype} tensor for a {original.dtype} gradient: torch refuses a hook "
+                       "that changes the dtype during backward(); keep the gradient's dtype", name=CHANGED_DTYPE.name)
+    if shape != tuple(original.shape):
+        return CHANGED_SHAPE
+    given = read_numbers(run.result)
+    g = original.double()
+    if close(given.values, g.clamp(LOW, HIGH).numpy(), eps=given.eps):
+        return None
+    norm = g.norm().item()
+    typical = [(RANGE_OF_THE_EXAMPLE, g.clamp(-1.0, 1.0)), (ONE_SIDE_ONLY, g.clamp(max=HIGH)),
+               (ONE_SIDE_ONLY, g.clamp(min=LOW)), (SCALED, g * 0.5), (NORM_CLIPPED, g * min(1.0, HIGH / norm))]
+    for mistake, values in typical:
+        if close(given.values, values.numpy(), eps=given.eps):
+            return mistake
+    return "the values are not the gradient with every element clipped to [-0.5, 0.5]"
+
+
+def _judge_registered(run: Run) -> Any:
+    try:
+        given = read_numbers(run.result)
+    except BadAnswer:
+        return "x.grad could not be read after backward() with your hook registered"
+    want = read_numbers(run.expected).values
+    if given.values.shape == want.shape and close(given.values, want, eps=given.eps):
+        return None
+    return ".grad is not the clipped gradient once the hook is registered with register_hook"
+
+
+def _called(shape: tuple[int, ...], dtype: torch.dtype, seed: int):
+    return lambda: ("called", _gradient(shape, dtype, seed))
+
+
+def _registered(how: str, shape: tuple[int, ...], seed: int):
+    return lambda: (how, _gradient(shape, torch.float32, seed), _gradient(shape, torch.float32, seed + 1))
 
 
 def _clip_in_place(grad: torch.Tensor) -> torch.Tensor:
-    return grad.clamp_(-0.5, 0.5)
+    return grad.clamp_(LOW, HIGH)
+
+
+def _clip_by_assignment(grad: torch.Tensor) -> torch.Tensor:
+    grad[grad > HIGH] = HIGH
+    grad[grad < LOW] = LOW
+    return grad
+
+
+def _clip_in_float64(grad: torch.Tensor) -> torch.Tensor:
+    return torch.clamp(grad.double(), LOW, HIGH)
+
+
+def _clip_norm(grad: torch.Tensor) -> torch.Tensor:
+    return grad * min(1.0, HIGH / grad.norm().item())
+
+
+def _clip_with_where(grad: torch.Tensor) -> torch.Tensor:
+    return torch.where(grad > HIGH, HIGH, torch.where(grad < LOW, LOW, grad))
+
+
+def _clip_a_copy_in_place(grad: torch.Tensor) -> torch.Tensor:
+    return grad.clone().clamp_(min=LOW, max=HIGH)
 
 
 # --- 12.2: a hook cell run three times ----------------------------------------------------------
@@ -56,6 +160,21 @@ def _rerun_stacking() -> float:
 
 # --- 12.3: tensor hook vs post-accumulate hook --------------------------------------------------
 
+HOOKS_SWAPPED = Mistake("the two hooks are swapped: the tensor hook sees each pass's incoming gradient, the "
+                        "post-accumulate hook sees .grad after the incoming gradient was added",
+                        name="hook_kinds_swapped")
+POST_SEES_INCOMING = Mistake("the post-accumulate hook is given the incoming gradient: it runs after that "
+                             "gradient was added to .grad, and .grad was not zeroed between the passes",
+                             name="post_accumulate_sees_incoming")
+TENSOR_HOOK_SEES_GRAD = Mistake("the tensor hook is given the running .grad: it runs before the incoming gradient "
+                                "is added, and sees only that pass's incoming gradient",
+                                name="tensor_hook_sees_grad")
+VIEWS_OF_GRAD = Mistake("the post-accumulate numbers were recorded as views of p.grad (p.grad[0] without .item()): "
+                        "backward() adds into .grad in place, so both records show its final value",
+                        name="recorded_views_of_grad")
+KEYS = ("tensor_hook", "post_accumulate")
+
+
 def _hook_order() -> dict[str, list[float]]:
     w = torch.tensor([1.0, -1.0], requires_grad=True)
     seen: dict[str, list[float]] = {"tensor_hook": [], "post_accumulate": []}
@@ -66,14 +185,188 @@ def _hook_order() -> dict[str, list[float]]:
     return seen
 
 
-def _mixed_up(expected: np.ndarray) -> np.ndarray:
-    """The other hook's numbers: constant where they grow, growing where they are constant."""
-    if expected[0] == expected[-1]:
-        return np.cumsum(expected)
-    return np.full_like(expected, expected[0])
+def _judge_hook_order(answer: Any) -> Any:
+    if not isinstance(answer, dict):
+        return f"pass a dict with the keys {list(KEYS)}, each holding the two numbers that hook recorded."
+    present = set(dict.keys(answer))
+    missing = [key for key in KEYS if key not in present]
+    if missing:
+        return f"the dict is missing the key(s) {missing}; the keys are {list(KEYS)}."
+    expected = _hook_order()
+    given, want, eps = {}, {}, 0.0
+    for key in KEYS:
+        numbers = read_numbers(dict.__getitem__(answer, key))
+        values = numbers.values.reshape(-1)
+        if values.shape != (2,):
+            return (f"[{key!r}] holds {values.size} numbers; it should hold two, the first element of what that "
+                    "hook saw in each of the two passes.")
+        given[key], want[key], eps = values, np.asarray(expected[key]), max(eps, numbers.eps)
+    same = {key: close(given[key], want[key], eps=eps) for key in KEYS}
+    if all(same.values()):
+        return None
+    tensor, post = given["tensor_hook"], given["post_accumulate"]
+    if close(tensor, want["post_accumulate"], eps=eps) and close(post, want["tensor_hook"], eps=eps):
+        return HOOKS_SWAPPED
+    if same["tensor_hook"] and close(post, np.full(2, want["post_accumulate"][-1]), eps=eps):
+        return VIEWS_OF_GRAD
+    if same["tensor_hook"] and close(post, want["tensor_hook"], eps=eps):
+        return POST_SEES_INCOMING
+    if same["post_accumulate"] and close(tensor, want["post_accumulate"], eps=eps):
+        return TENSOR_HOOK_SEES_GRAD
+    wrong_keys = [key for key in KEYS if not same[key]]
+    return f"the numbers in {wrong_keys} are not what that hook sees in each pass."
 
 
 # --- 12.4: capture activations with forward hooks -----------------------------------------------
+
+CALLED_BY_HAND = Mistake("the model itself was never called as model(x): calling its layers one by one is not "
+                         "what every model computes (a skip connection, for one, is not a layer); run model(x) once "
+                         "and let the hooks collect", name="layers_called_by_hand")
+CALLED_TWICE = Mistake("model(x) ran more than once: every run fires the hooks again; run it once",
+                       name="model_run_more_than_once")
+HOOKS_LEFT = Mistake("a forward hook is still registered on the model afterwards: it would fire on every later "
+                     "forward pass; keep each handle and call remove() before returning",
+                     name="hooks_left_registered")
+CAPTURED_INPUTS = Mistake("these are the Tanh layers' inputs: a forward hook is called as hook(module, inputs, "
+                          "output)", name="captured_inputs_not_outputs")
+ONLY_TOP_LEVEL = Mistake("the Tanh layers nested inside a block were missed: children() sees only the top level "
+                         "of a model", name="children_not_modules")
+DEFINITION_ORDER = Mistake("the outputs are there, but in the order the layers were defined, not the order they "
+                           "ran: let the hooks append as the forward pass reaches each layer",
+                           name="definition_order_not_run_order")
+EXTRA_LAYERS = Mistake("the list holds more tensors than there were Tanh calls: outputs of other layers were "
+                       "kept too (pick the layers with isinstance)", name="captured_other_layers")
+
+
+class _Counted(nn.Sequential):
+    """A Sequential that counts how often it is called, so the check can see one ``model(x)``."""
+
+    def __init__(self, *layers: nn.Module) -> None:
+        super().__init__(*layers)
+        self.calls = 0
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        self.calls += 1
+        return super().forward(x)
+
+
+class _Block(nn.Module):
+    """Linear then Tanh, as a custom module (so the Tanh sits one level down)."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.linear, self.act = nn.Linear(n, n), nn.Tanh()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.act(self.linear(x))
+
+
+class _SkipNet(nn.Module):
+    """Two Tanh layers defined in one order and run in the other, with a skip connection."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.first = nn.Linear(3, 4)
+        self.late = nn.Tanh()    # defined first, runs second
+        self.early = nn.Tanh()   # defined second, runs first
+        self.last = nn.Linear(4, 4)
+        self.calls = 0
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.calls += 1
+        h = self.early(self.first(x))
+        return self.late(self.last(h) + h)
+
+
+def _flat_case() -> tuple[nn.Module, torch.Tensor]:
+    torch.manual_seed(12)
+    model = _Counted(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 4), nn.ReLU(), nn.Linear(4, 4), nn.Tanh())
+    return model, torch.randn(6, 3)
+
+
+def _nested_case() -> tuple[nn.Module, torch.Tensor]:
+    torch.manual_seed(13)
+    model = _Counted(nn.Linear(3, 4), nn.Tanh(), _Counted(nn.Linear(4, 4), nn.ReLU(), _Block(4)), _Block(4),
+                     nn.Linear(4, 2))
+    return model, torch.randn(5, 3)
+
+
+def _skip_case() -> tuple[nn.Module, torch.Tensor]:
+    torch.manual_seed(14)
+    return _SkipNet(), torch.randn(4, 3)
+
+
+def _recorded(model: nn.Module, x: torch.Tensor, which: list[nn.Module], part: str) -> list[torch.Tensor]:
+    """What forward hooks on ``which`` see during one model(x), in run order (the check's own run)."""
+    seen: list[torch.Tensor] = []
+    handles = [m.register_forward_hook(lambda mod, inp, out: seen.append((inp[0] if part == "input" else out).detach()))
+               for m in which]
+    try:
+        with torch.no_grad():
+            model(x)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return seen
+
+
+def _forward_hooks_left(model: nn.Module) -> bool:
+    from torch.nn.modules import module as module_globals
+
+    if getattr(module_globals, "_global_forward_hooks", None):
+        return True
+    return any(m._forward_hooks or m._forward_pre_hooks for m in model.modules())
+
+
+def _same_tensors(given: list[Any], want: list[torch.Tensor]) -> bool:
+    if len(given) != len(want):
+        return False
+    for got, expected in zip(given, want):
+        try:
+            numbers = read_numbers(got)
+        except BadAnswer:
+            return False
+        if not close(numbers.values, expected.double().numpy(), eps=numbers.eps):
+            return False
+    return True
+
+
+def _judge_capture(run: Run) -> Any:
+    model, x = run.expected_inputs   # the reference's copy: no learner hooks on it
+    learner_model = run.inputs[0]
+    result = run.result
+    if learner_model.calls == 0:
+        return CALLED_BY_HAND
+    if learner_model.calls > 1:
+        return CALLED_TWICE
+    if _forward_hooks_left(learner_model):
+        return HOOKS_LEFT
+    if not isinstance(result, (list, tuple)):
+        return f"it returned {describe(result)}; return a list of tensors, one per Tanh call, in the order they ran"
+    tanhs = [m for m in model.modules() if isinstance(m, nn.Tanh)]
+    if result and all(isinstance(item, tuple) and item and isinstance(item[0], torch.Tensor) for item in result):
+        if _same_tensors([item[0] for item in result], _recorded(model, x, tanhs, "input")):
+            return CAPTURED_INPUTS
+        return "the list holds tuples; return the output tensors the hooks received"
+    if not all(isinstance(item, torch.Tensor) for item in result):
+        return "the list holds something that is not a tensor; return the outputs the hooks received"
+    outputs = _recorded(model, x, tanhs, "output")
+    if _same_tensors(list(result), outputs):
+        return None
+    if not result:
+        return "the list is empty: no forward hook recorded anything during model(x)"
+    if _same_tensors(list(result), _recorded(model, x, tanhs, "input")):
+        return CAPTURED_INPUTS
+    top = [m for m in model.children() if isinstance(m, nn.Tanh)]
+    if len(top) < len(tanhs) and _same_tensors(list(result), _recorded(model, x, top, "output")):
+        return ONLY_TOP_LEVEL
+    by_definition = [_recorded(model, x, [m], "output")[0] for m in tanhs]
+    if _same_tensors(list(result), by_definition):
+        return DEFINITION_ORDER
+    if len(result) > len(outputs):
+        return EXTRA_LAYERS
+    return f"the list holds {len(result)} tensors, but they are not the outputs of the {len(outputs)} Tanh calls"
+
 
 def _capture_tanh_outputs(model: nn.Module, x: torch.Tensor) -> list[torch.Tensor]:
     outputs: list[torch.Tensor] = []
@@ -85,30 +378,6 @@ def _capture_tanh_outputs(model: nn.Module, x: torch.Tensor) -> list[torch.Tenso
         for handle in handles:
             handle.remove()
     return outputs
-
-
-def _judge_capture(function: Any) -> str | None:
-    if not callable(function):
-        return "pass the function itself, for example check(..., capture_tanh_outputs)."
-    torch.manual_seed(12)
-    model = nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 4), nn.ReLU(), nn.Linear(4, 4), nn.Tanh())
-    x = torch.randn(6, 3)
-    with torch.no_grad():
-        first = model[1](model[0](x))
-        second = model[5](model[4](model[3](model[2](first))))
-    answer = function(model, x)
-    if any(len(module._forward_hooks) for module in model.modules()):
-        return "a forward hook is still registered on the model afterwards: keep each handle and call remove()."
-    if not isinstance(answer, (list, tuple)):
-        return "the function should return a list of tensors, one per Tanh layer."
-    if len(answer) != 2:
-        return f"the model has 2 Tanh layers, but the list holds {len(answer)} tensors."
-    for got, want in zip(answer, [first, second]):
-        if not isinstance(got, torch.Tensor) or tuple(got.shape) != tuple(want.shape):
-            return "an element is not a tensor shaped like that Tanh layer's output."
-        if not torch.allclose(got.detach(), want):
-            return "the tensors are not the Tanh layers' outputs (a forward hook's arguments are module, inputs, output)."
-    return None
 
 
 def _capture_leaves_hooks(model: nn.Module, x: torch.Tensor) -> list[torch.Tensor]:
@@ -130,66 +399,185 @@ def _capture_inputs(model: nn.Module, x: torch.Tensor) -> list[torch.Tensor]:
     return outputs
 
 
-def _capture_every_layer(model: nn.Module, x: torch.Tensor) -> list[torch.Tensor]:
-    outputs: list[torch.Tensor] = []
-    handles = [module.register_forward_hook(lambda mod, inp, out: outputs.append(out)) for module in model]
+def _capture_input_tuples(model: nn.Module, x: torch.Tensor) -> list[tuple]:
+    outputs: list[tuple] = []
+    handles = [module.register_forward_hook(lambda mod, inp, out: outputs.append(inp))
+               for module in model.modules() if isinstance(module, nn.Tanh)]
     model(x)
     for handle in handles:
         handle.remove()
     return outputs
 
 
-def _fn(f: Callable) -> Callable[[], Callable]:
+def _capture_children(model: nn.Module, x: torch.Tensor) -> list[torch.Tensor]:
+    outputs: list[torch.Tensor] = []
+    handles = [module.register_forward_hook(lambda mod, inp, out: outputs.append(out))
+               for module in model.children() if isinstance(module, nn.Tanh)]
+    model(x)
+    for handle in handles:
+        handle.remove()
+    return outputs
+
+
+def _capture_every_module(model: nn.Module, x: torch.Tensor) -> list[torch.Tensor]:
+    outputs: list[torch.Tensor] = []
+    handles = [module.register_forward_hook(lambda mod, inp, out: outputs.append(out)) for module in model.modules()]
+    model(x)
+    for handle in handles:
+        handle.remove()
+    return outputs
+
+
+def _capture_by_hand(model: nn.Module, x: torch.Tensor) -> list[torch.Tensor]:
+    outputs = []
+    for layer in model.children():
+        x = layer(x)
+        if isinstance(layer, nn.Tanh):
+            outputs.append(x)
+    return outputs
+
+
+def _capture_running_twice(model: nn.Module, x: torch.Tensor) -> list[torch.Tensor]:
+    model(x)  # "to see that it works" first
+    return _capture_tanh_outputs(model, x)
+
+
+def _capture_with_pre_hooks(model: nn.Module, x: torch.Tensor) -> list[torch.Tensor]:
+    outputs: list[torch.Tensor] = []
+    handles = [module.register_forward_pre_hook(lambda mod, inp: outputs.append(inp[0]))
+               for module in model.modules() if isinstance(module, nn.Tanh)]
+    model(x)
+    for handle in handles:
+        handle.remove()
+    return outputs
+
+
+def _capture_detached_tuple(model: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    outputs: list[torch.Tensor] = []
+    handles = [m.register_forward_hook(lambda mod, inp, out: outputs.append(out.detach().clone()))
+               for m in model.modules() if type(m) is nn.Tanh]
+    with torch.no_grad():
+        model(x)
+    for handle in handles:
+        handle.remove()
+    return tuple(outputs)
+
+
+def _fn(f: Any):
     return lambda: f
 
 
 register(
-    PropertyExercise(
+    FunctionExercise(
         id="hooks.clip_hook",
         title="a tensor hook that clips the gradient to [-0.5, 0.5]",
-        hint="A tensor hook replaces the gradient only through its return value, and it must not modify the "
-             "tensor it receives: return grad.clamp(low, high), not grad.clamp_(...) and not None.",
+        hint="A tensor hook changes the gradient only through what it returns. Return a new tensor of the same "
+             "shape and dtype in which every element beyond the range is replaced by the nearest end of the "
+             "range, and leave the tensor you receive untouched: autograd may still use it elsewhere.",
+        first_step="Try the hook by hand before checking it: clip_to_half(torch.tensor([-2.0, 0.1, 3.0])) should "
+                   "give tensor([-0.5, 0.1, 0.5]), and the tensor you passed in must still hold [-2.0, 0.1, 3.0].",
         solution=_fn(_clip_to_half),
-        judge=_judge_clip_hook,
-        kind="a function hook(grad) -> tensor",
-        wrong_examples=[_fn(lambda grad: grad.clamp(-1.0, 1.0)), _fn(_clip_in_place),
-                        _fn(lambda grad: None), _fn(lambda grad: grad * 0.5), lambda: _clip_to_half(torch.ones(2))],
+        signature="clip_to_half(grad)",
+        what="hook",
+        adapt=_drive_hook,
+        cases=[Case("a float32 gradient of shape (6,), the hook called directly", _called((6,), torch.float32, 120),
+                    judge=_judge_called),
+               Case("a float64 gradient of shape (3, 4), the hook called directly", _called((3, 4), torch.float64, 121),
+                    judge=_judge_called),
+               Case("a leaf with the hook registered by register_hook", _registered("leaf", (5,), 122),
+                    judge=_judge_registered),
+               Case("an intermediate y = 3x with the hook registered", _registered("intermediate", (2, 3), 124),
+                    judge=_judge_registered)],
+        right_examples=[_fn(lambda grad: torch.clamp(grad, min=LOW, max=HIGH)), _fn(lambda grad: grad.clip(LOW, HIGH)),
+                        _fn(_clip_with_where), _fn(_clip_a_copy_in_place),
+                        _fn(lambda grad: torch.minimum(torch.maximum(grad, torch.tensor(LOW)), torch.tensor(HIGH)))],
+        wrong_examples=[wrong(_fn(_clip_in_place), says=IN_PLACE.says),
+                        wrong(_fn(_clip_by_assignment), says=IN_PLACE.says),
+                        wrong(_fn(lambda grad: None), says=RETURNED_NONE.says),
+                        wrong(_fn(_clip_in_float64), says="torch refuses a hook that changes the dtype"),
+                        wrong(_fn(lambda grad: grad.clamp(-1.0, 1.0)), says=RANGE_OF_THE_EXAMPLE.says),
+                        wrong(_fn(lambda grad: grad.clamp(max=HIGH)), says=ONE_SIDE_ONLY.says),
+                        wrong(_fn(lambda grad: grad * 0.5), says=SCALED.says),
+                        wrong(_fn(_clip_norm), says=NORM_CLIPPED.says),
+                        wrong(_fn(lambda grad: grad.clamp(LOW, HIGH).tolist()), says=NOT_A_TENSOR.says),
+                        wrong(_fn(lambda grad: grad.clamp(LOW, HIGH).sum()), says=CHANGED_SHAPE.says),
+                        wrong(lambda: _clip_to_half(torch.ones(2)), says="pass the hook itself")],
     ),
     NumericExercise(
         id="hooks.rerun_stacking",
         title="x.grad[0] after a hook cell ran three times",
         hint="Each run of register_hook adds one more hook; none replaces another. All of them run, one after "
              "the other, each on the previous hook's result.",
+        first_step="Start without any hook: what is x.grad[0] for (3 * x).sum()? Then apply the first hook to "
+                   "that number, the second hook to the result, and the third hook to that.",
         solution=_rerun_stacking,
         mistakes=[Mistake("the result of a single hook: re-running the cell does not replace the hook, it adds one",
-                          lambda e: e / 4),
-                  Mistake("the hooks' effects added up instead of applied one after another", lambda e: e * 3 / 4),
-                  Mistake("the gradient with no hook at all", lambda e: e / 8)],
-        wrong_examples=[lambda: 6.0, lambda: 18.0, lambda: 3.0, lambda: 48.0],
+                          lambda e: e / 4, name="rerun_replaces_hook"),
+                  Mistake("the hooks' effects added up instead of applied one after another", lambda e: e * 3 / 4,
+                          name="hook_effects_added"),
+                  Mistake("the gradient with no hook at all", lambda e: e / 8, name="hooks_ignored"),
+                  Mistake("the gradient doubled twice: the first run of the cell registered a hook too, so three "
+                          "runs leave three hooks", lambda e: e / 2, name="miscounted_hooks"),
+                  Mistake("the gradient doubled four times: three runs of the cell register three hooks, no more",
+                          lambda e: e * 2, name="miscounted_hooks"),
+                  Mistake("the three doublings without the gradient of (3 * x).sum() itself: the hooks act on the "
+                          "gradient 3, not on 1", lambda e: e / 3, name="forgot_the_factor_3")],
+        wrong_examples=[wrong(lambda: 6.0, says="re-running the cell does not replace the hook"),
+                        wrong(lambda: 18.0, says="added up"), wrong(lambda: 3.0, says="no hook at all"),
+                        wrong(lambda: 8.0, says="act on the gradient 3"),
+                        wrong(lambda: 12.0, says="doubled twice"), wrong(lambda: 48.0, says="doubled four times"),
+                        lambda: 30.0],
+        right_examples=[lambda: torch.tensor([_rerun_stacking()]), lambda: int(_rerun_stacking()),
+                        lambda: np.float32(_rerun_stacking())],
     ),
-    RecordExercise(
+    PropertyExercise(
         id="hooks.hook_order",
         title="what a tensor hook and a post-accumulate hook see over two backward passes",
         hint="The two hooks do not see the same thing: one runs before the incoming gradient is added to .grad, "
              "the other after, and .grad is not zeroed between the two passes. Ask, for each pass, what each "
-             "hook receives.",
+             "hook receives, and record numbers, not views of tensors that backward() changes later.",
+        first_step="Do it with real hooks: create w, register one hook of each kind that appends the first element "
+                   "of what it sees as a number (.item()), call backward twice, then print the two lists.",
         solution=_hook_order,
-        mistakes=[Mistake("the two hooks mixed up: register_hook sees each pass's incoming gradient, the "
-                          "post-accumulate hook sees the running total in .grad", _mixed_up)],
-        wrong_examples=[lambda: {"tensor_hook": [3.0, 6.0], "post_accumulate": [3.0, 6.0]},
-                        lambda: {"tensor_hook": [3.0, 3.0], "post_accumulate": [3.0, 3.0]},
-                        lambda: {"tensor_hook": [3.0, 6.0], "post_accumulate": [3.0, 3.0]},
-                        lambda: [3.0, 3.0, 3.0, 6.0]],
+        judge=_judge_hook_order,
+        kind="a dict {'tensor_hook': [first, second], 'post_accumulate': [first, second]}",
+        right_examples=[lambda: {key: torch.tensor(values) for key, values in _hook_order().items()},
+                        lambda: {key: tuple(int(v) for v in values) for key, values in _hook_order().items()}],
+        wrong_examples=[wrong(lambda: {"tensor_hook": [3.0, 6.0], "post_accumulate": [3.0, 3.0]},
+                              says=HOOKS_SWAPPED.says),
+                        wrong(lambda: {"tensor_hook": [3.0, 3.0], "post_accumulate": [6.0, 6.0]},
+                              says=VIEWS_OF_GRAD.says),
+                        wrong(lambda: {"tensor_hook": [3.0, 3.0], "post_accumulate": [3.0, 3.0]},
+                              says=POST_SEES_INCOMING.says),
+                        wrong(lambda: {"tensor_hook": [3.0, 6.0], "post_accumulate": [3.0, 6.0]},
+                              says=TENSOR_HOOK_SEES_GRAD.says),
+                        wrong(lambda: [3.0, 3.0, 3.0, 6.0], says="pass a dict"),
+                        wrong(lambda: {"tensor": [3.0, 3.0], "post": [3.0, 6.0]}, says="missing the key")],
     ),
-    PropertyExercise(
+    FunctionExercise(
         id="hooks.capture_activations",
         title="capture every Tanh output with forward hooks, then remove them",
         hint="register_forward_hook returns a handle; a hook left registered runs on every later forward pass "
-             "(and stacks with the next call's). Collect the handles and call remove() on each before returning.",
+             "(and stacks with the next call's). Register one hook on every Tanh layer, nested ones included, "
+             "run model(x) once, and remove every hook before returning, even if the forward pass fails.",
+        first_step="Write the loop that finds the layers first and print them: for module in model.modules(): "
+                   "print(type(module).__name__). Then register a hook on each Tanh that appends its output to a "
+                   "list, and keep what register_forward_hook returns in a second list.",
         solution=_fn(_capture_tanh_outputs),
-        judge=_judge_capture,
-        kind="a function capture_tanh_outputs(model, x) -> list of tensors",
-        wrong_examples=[_fn(_capture_leaves_hooks), _fn(_capture_inputs), _fn(_capture_every_layer),
-                        lambda: [torch.zeros(6, 5), torch.zeros(6, 4)]],
+        signature="capture_tanh_outputs(model, x)",
+        cases=[Case("a Sequential with two Tanh layers", _flat_case, judge=_judge_capture),
+               Case("a model with Tanh layers nested inside blocks", _nested_case, judge=_judge_capture),
+               Case("a model whose two Tanh layers run in another order than they were defined, with a skip "
+                    "connection", _skip_case, judge=_judge_capture)],
+        right_examples=[_fn(_capture_detached_tuple)],
+        wrong_examples=[wrong(_fn(_capture_leaves_hooks), says=HOOKS_LEFT.says),
+                        wrong(_fn(_capture_inputs), says=CAPTURED_INPUTS.says),
+                        wrong(_fn(_capture_with_pre_hooks), says=CAPTURED_INPUTS.says),
+                        wrong(_fn(_capture_input_tuples), says=CAPTURED_INPUTS.says),
+                        wrong(_fn(_capture_children), says=ONLY_TOP_LEVEL.says),
+                        wrong(_fn(_capture_every_module), says=EXTRA_LAYERS.says),
+                        wrong(_fn(_capture_by_hand), says=CALLED_BY_HAND.says),
+                        wrong(_fn(_capture_running_twice), says=CALLED_TWICE.says),
+                        wrong(lambda: [torch.zeros(6, 5), torch.zeros(6, 4)], says="pass the function itself")],
     ),
 )

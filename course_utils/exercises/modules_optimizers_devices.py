@@ -1,75 +1,369 @@
 """Exercises of chapter 08, nn.Module, torch.optim and devices.
 
-The judges build their own small networks on the CPU inside ``torch.random.fork_rng``,
-so checking an answer never changes the learner's random numbers. Every reference answer
-comes from running torch, not from a hard-coded value.
+8.1 and 8.2 ask for a function and run it on fresh cases the chapter did not show (wider
+networks, other batch sizes, a float64 layer). What they teach is a way of working, so the check
+looks for evidence of it: hooks on the parameters show whether ``inactive_units`` computed
+gradients instead of reading the activations, and the parameters' identity and version counters
+show whether ``sgd_step`` changed them in place where autograd could see it. The reference of
+8.2 is ``torch.optim.SGD`` itself, and every reference comes from running torch, not from a
+hard-coded value; the networks are built inside ``torch.random.fork_rng``.
 """
 from __future__ import annotations
 
-import copy
+from dataclasses import dataclass
 from typing import Any, Callable
 
+import numpy as np
 import torch
 from torch import nn
 
-from course_utils.checks import ChoiceExercise, PropertyExercise, register
+from course_utils.checks import Case, ChoiceExercise, FunctionExercise, Mistake, Run, register, wrong
+from course_utils.checks.answers import BadAnswer, describe, read_numbers
+from course_utils.checks.labels import is_collection, items_of
+from course_utils.checks.tolerance import close_tensors
 
 SLUG = "modules_optimizers_devices"
 
 
 class MyNet(nn.Module):
-    """The chapter's network: Linear 5 → 3, ReLU, Linear 3 → 1."""
+    """The chapter's network: Linear 5 → hidden (3 in the chapter), ReLU, Linear hidden → 1."""
 
-    def __init__(self) -> None:
+    def __init__(self, hidden: int = 3) -> None:
         super().__init__()
-        self.fc1 = nn.Linear(5, 3)
+        self.fc1 = nn.Linear(5, hidden)
         self.relu = nn.ReLU()
-        self.fc2 = nn.Linear(3, 1)
+        self.fc2 = nn.Linear(hidden, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc2(self.relu(self.fc1(x)))
 
 
-def _example(seed: int, batch: int) -> tuple[MyNet, torch.Tensor, torch.Tensor]:
-    """A fresh MyNet and a batch, drawn from ``seed`` without touching the caller's RNG state."""
+def _example(seed: int, batch: int, hidden: int = 3) -> tuple[MyNet, torch.Tensor, torch.Tensor]:
+    """A fresh MyNet and a batch, drawn from ``seed`` (as the chapter draws them) without touching the RNG state."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = MyNet()
+        model = MyNet(hidden)
         x = torch.randn(batch, 5)
         target = torch.randn(batch, 1)
     return model, x, target
 
 
+# ---------------------------------------------------------------- 8.1 inactive units
+@dataclass
+class _Listed:
+    """What inactive_units returned, and whether it computed gradients to find it."""
+
+    result: Any
+    used_backward: bool
+    hidden: int
+
+
+def _observe_inactive(function: Callable) -> Callable:
+    """``function(model, x)`` with a hook on each parameter that notes any gradient computed for it."""
+
+    def run(model: MyNet, x: torch.Tensor) -> _Listed:
+        seen: list[bool] = []
+        handles = [p.register_hook(lambda grad: seen.append(True)) for p in model.parameters()]
+        try:
+            result = function(model, x)
+        finally:
+            for handle in handles:
+                handle.remove()
+        used = bool(seen) or any(p.grad is not None for p in model.parameters())
+        return _Listed(result, used, model.fc1.out_features)
+
+    return run
+
+
+def _inactive_case(seed: int, batch: int, hidden: int = 3) -> Callable[[], tuple]:
+    def inputs() -> tuple:
+        model, x, _ = _example(seed, batch, hidden)
+        return model, x
+    return inputs
+
+
+RETURNED_A_MASK = Mistake("it returned True/False for each unit (a mask): the exercise asks for the indices of the "
+                          "inactive units, such as [0, 2].", name="mask_not_indices")
+INACTIVE_SOMEWHERE = Mistake(
+    "it listed every unit that is inactive on *some* sample: a row of the gradient is a sum over the batch, "
+    "zero only when the unit is inactive on *every* sample.", name="inactive_on_some_sample")
+ACTIVE_UNITS = Mistake("it listed the units that are active (on some sample): the exercise asks for the inactive ones.",
+                       name="listed_active_units")
+FIRST_SAMPLE_ONLY = Mistake("it looked at the first sample of the batch only: every sample adds to the gradient.",
+                            name="first_sample_only")
+THREE_UNITS_ASSUMED = Mistake("it looked at units 0, 1 and 2 only: this network has more hidden units; take their "
+                              "number from the activations.", name="three_units_assumed")
+USED_BACKWARD = Mistake("it computed gradients (backward() reached the parameters): the exercise asks you to find "
+                        "the units from the activations alone, which is what explains the zero rows.",
+                        name="used_backward")
+
+
+def _size(item: Any) -> int | None:
+    """How many numbers a tensor or an array holds (read safely); None for anything else."""
+    if isinstance(item, torch.Tensor):
+        with torch._C.DisableTorchFunctionSubclass():
+            return int(torch.Tensor.numel(item))
+    return int(item.size) if isinstance(item, np.ndarray) else None
+
+
+def _unit_indices(value: Any, hidden: int) -> list[int] | str | Mistake:
+    """The unit indices ``value`` holds, sorted; or why it is not a list of indices.
+
+    Any reasonable form is accepted: a list, tuple or set of Python or NumPy ints (or of one-number
+    tensors), a tensor or an array of integers, ``dict.keys()``.
+    """
+    if value is None:
+        return "it returned None: return the list of unit indices"
+    if isinstance(value, tuple) and len(value) == 1 and isinstance(value[0], (torch.Tensor, np.ndarray)):
+        value = value[0]  # what torch.where(mask) and np.nonzero(mask) return for a 1-D mask
+    if isinstance(value, (torch.Tensor, np.ndarray)):
+        if value.dtype in (torch.bool, np.bool_):
+            return RETURNED_A_MASK
+        try:
+            items: list[Any] = list(read_numbers(value, max_elements=1000).values.reshape(-1))
+        except BadAnswer as exc:
+            return f"it returned {exc}"
+    elif is_collection(value):
+        items = items_of(value)
+        if len(items) > 1000:
+            return f"it returned {describe(value)}, far more than there are units"
+    else:
+        return f"it returned {describe(value)}: return a list of unit indices (ints)"
+    indices = []
+    for item in items:
+        if isinstance(item, (bool, np.bool_)) or isinstance(item, torch.Tensor) and item.dtype == torch.bool:
+            return RETURNED_A_MASK
+        if _size(item) not in (None, 1):
+            return f"an item of what it returned is {describe(item)}: return one flat list of unit indices"
+        try:
+            number = float(read_numbers(item, max_elements=1).values.reshape(()))
+        except (BadAnswer, ValueError) as exc:
+            return f"an item of what it returned is {exc}: unit indices are ints such as 0 or 2"
+        if number != int(number):
+            return "it returned numbers that are not whole: unit indices are ints such as 0 or 2 (activations?)"
+        indices.append(int(number))
+    if len(set(indices)) != len(indices):
+        return "it lists a unit more than once"
+    if any(not 0 <= i < hidden for i in indices):
+        return f"it lists {sorted(indices)}, but the units are numbered 0 to {hidden - 1}"
+    return sorted(indices)
+
+
+def _activity(model: MyNet, x: torch.Tensor) -> torch.Tensor:
+    with torch.no_grad():
+        return model.relu(model.fc1(x)) > 0  # (batch, hidden): is unit k active on sample n?
+
+
+def _units(mask: torch.Tensor) -> list[int]:
+    return [int(i) for i in torch.nonzero(mask).flatten()]
+
+
+def _judge_inactive(run: Run) -> Any:
+    got, want = run.result, run.expected
+    if got.used_backward:
+        return USED_BACKWARD
+    given = _unit_indices(got.result, got.hidden)
+    if not isinstance(given, list):
+        return given
+    expected = _unit_indices(want.result, want.hidden)
+    if not isinstance(expected, list):
+        raise ValueError(f"the reference did not give unit indices: {expected}")
+    if given == expected:
+        return None
+    model, x = run.inputs
+    active = _activity(model, x)
+    if given == _units(~active.all(dim=0)):
+        return INACTIVE_SOMEWHERE
+    if given == _units(active.any(dim=0)):
+        return ACTIVE_UNITS
+    if given == _units(~active[0]):
+        return FIRST_SAMPLE_ONLY
+    if got.hidden > 3 and given == [u for u in expected if u < 3]:
+        return THREE_UNITS_ASSUMED
+    return f"the list {given} is not the set of units whose row of fc1.weight.grad is zero"
+
+
+def _inactive_solution() -> Callable:
+    def inactive_units(model, x):
+        with torch.no_grad():
+            h = model.relu(model.fc1(x))
+        return [unit for unit in range(h.shape[1]) if (h[:, unit] == 0).all()]
+    return inactive_units
+
+
+def _inactive_numpy() -> Callable:
+    def inactive_units(model, x):
+        with torch.no_grad():
+            z = model.fc1(x).numpy()
+        return list(np.flatnonzero((z <= 0).all(axis=0)))  # numpy ints
+    return inactive_units
+
+
+def _inactive_tensor() -> Callable:
+    def inactive_units(model, x):
+        h = model.relu(model.fc1(x))
+        return torch.nonzero((h == 0).all(dim=0)).flatten()
+    return inactive_units
+
+
+def _inactive_set() -> Callable:
+    def inactive_units(model, x):
+        h = model.relu(model.fc1(x)).detach()
+        return {k for k in range(h.shape[1]) if h[:, k].max() == 0}
+    return inactive_units
+
+
+def _inactive_any() -> Callable:
+    def inactive_units(model, x):
+        with torch.no_grad():
+            h = model.relu(model.fc1(x))
+        return [unit for unit in range(h.shape[1]) if (h[:, unit] == 0).any()]
+    return inactive_units
+
+
+def _inactive_first_sample() -> Callable:
+    def inactive_units(model, x):
+        with torch.no_grad():
+            h = model.relu(model.fc1(x[:1]))
+        return [unit for unit in range(h.shape[1]) if h[0, unit] == 0]
+    return inactive_units
+
+
+def _inactive_active() -> Callable:
+    def inactive_units(model, x):
+        with torch.no_grad():
+            h = model.relu(model.fc1(x))
+        return [unit for unit in range(h.shape[1]) if (h[:, unit] > 0).any()]
+    return inactive_units
+
+
+def _inactive_three_units() -> Callable:
+    def inactive_units(model, x):
+        with torch.no_grad():
+            h = model.relu(model.fc1(x))
+        return [unit for unit in range(3) if (h[:, unit] == 0).all()]
+    return inactive_units
+
+
+def _inactive_mask() -> Callable:
+    def inactive_units(model, x):
+        with torch.no_grad():
+            return (model.relu(model.fc1(x)) == 0).all(dim=0)
+    return inactive_units
+
+
+def _inactive_by_backward() -> Callable:
+    def inactive_units(model, x):
+        model(x).sum().backward()
+        return [k for k, row in enumerate(model.fc1.weight.grad) if (row == 0).all()]
+    return inactive_units
+
+
 # ---------------------------------------------------------------- 8.2 sgd_step
-def _judge_sgd_step(fn: Any) -> str | None:
-    if not callable(fn):
-        return "pass the function itself, sgd_step, not the result of calling it."
-    for seed, lr in ((0, 0.01), (1, 0.5), (2, 0.1)):
-        model, x, target = _example(seed, batch=4)
-        nn.functional.mse_loss(model(x), target).backward()
-        reference = copy.deepcopy(model)  # a deep copy of a Parameter leaves its .grad behind
-        for r, p in zip(reference.parameters(), model.parameters()):
-            r.grad = p.grad.detach().clone()
-        torch.optim.SGD(reference.parameters(), lr=lr).step()
-        params = list(model.parameters())
+@dataclass
+class _Stepped:
+    """The parameters after an sgd_step function ran, with what they held before."""
+
+    params: list
+    before: list
+    grads: list
+    versions: list
+    refused: bool
+    returned: Any = None
+
+
+def _observe_step(function: Callable) -> Callable:
+    """``function(params, lr)``, with a note of each parameter's numbers, gradient and version counter before."""
+
+    def run(params: list, lr: float) -> _Stepped:
         before = [p.detach().clone() for p in params]
         grads = [p.grad.detach().clone() for p in params]
-        fn(params, lr)
+        versions = [p._version for p in params]
+        returned = None
+        try:
+            returned = function(params, lr)
+            refused = False
+        except RuntimeError as exc:
+            if "leaf Variable that requires grad" not in str(exc):
+                raise
+            refused = True  # PyTorch refused an in-place change of a leaf while recording
+        return _Stepped(params, before, grads, versions, refused, returned)
+
+    return run
+
+
+def _mynet_params() -> tuple:
+    model, x, target = _example(0, batch=4)
+    nn.functional.mse_loss(model(x), target).backward()
+    return list(model.parameters()), 0.01
+
+
+def _one_tensor() -> tuple:
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(1)
+        t = torch.randn(2, 3, requires_grad=True)
+    (t ** 3).sum().backward()
+    return [t], 0.5
+
+
+def _float64_layer() -> tuple:
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(2)
+        layer = nn.Linear(4, 2).double()
+        x = torch.randn(6, 4, dtype=torch.float64)
+    layer(x).pow(2).mean().backward()
+    return [layer.weight, layer.bias], 0.1
+
+
+NO_NO_GRAD = Mistake("PyTorch refused the in-place update of a leaf that requires grad: autograd was recording "
+                     "while your step ran, and it must not record the update.", name="update_recorded")
+GRADS_CLEARED = Mistake("a parameter's .grad is None after your step: step() uses the gradients and leaves them; "
+                        "clearing them is zero_grad()'s job.", name="step_clears_grads")
+GRADS_CHANGED = Mistake("your step changed p.grad itself: SGD's step only reads the gradients.",
+                        name="step_changes_grads")
+NO_LONGER_TRACKED = Mistake("after your step a parameter no longer requires grad, so training could not go on.",
+                            name="parameter_untracked")
+REBOUND = Mistake("the parameters did not change: p = p - lr * p.grad only points the local name p at a new "
+                  "tensor; the parameter the model holds must change in place.", name="rebinding_update")
+RETURNED_NEW = Mistake("the parameters did not change, and your function returned something: it made new tensors "
+                       "instead of changing the parameters; an optimizer's step changes them in place and returns "
+                       "nothing.", name="rebinding_update")
+THROUGH_DATA = Mistake("the parameters changed, but their version counters did not: the update went through .data, "
+                       "which autograd cannot see (chapter 05).", name="update_through_data")
+UPHILL = Mistake("the parameters moved uphill: lr * grad was added instead of subtracted.", name="step_uphill")
+
+
+def _judge_step(run: Run) -> Any:
+    got, want = run.result, run.expected
+    if got.refused:
+        return NO_NO_GRAD
+    params = got.params
+    with torch._C.DisableTorchFunctionSubclass():
         if any(p.grad is None for p in params):
-            return "a parameter's .grad is None after your step: the step should use the gradients, not clear them."
-        if all(torch.equal(p.detach(), b) for p, b in zip(params, before)):
-            return ("the parameters did not change. Assigning p = p - lr * p.grad only rebinds the name p; "
-                    "the model's tensors must change in place.")
-        if not all(p.is_leaf and p.requires_grad for p in params):
-            return "after your step a parameter is no longer a leaf that requires grad."
-        if all(torch.allclose(p.detach(), b + lr * g) for p, b, g in zip(params, before, grads)):
-            return "the parameters moved uphill: lr * grad was added instead of subtracted."
-        for p, b, g, r in zip(params, before, grads, reference.parameters()):
-            if not torch.allclose(p.detach(), b - lr * g, rtol=1e-5, atol=1e-7):
-                return f"with lr = {lr}, a parameter of shape {tuple(p.shape)} is not p - lr * p.grad."
-            if not torch.allclose(p.detach(), r.detach(), rtol=1e-5, atol=1e-7):  # pragma: no cover
-                return "the result differs from torch.optim.SGD's step."
+            return GRADS_CLEARED
+        if any(not p.requires_grad for p in params):
+            return NO_LONGER_TRACKED
+        if not all(torch.equal(p.grad, g) for p, g in zip(params, got.grads)):
+            return GRADS_CHANGED
+        after = [p.detach() for p in params]
+    if all(torch.equal(a, b) for a, b in zip(after, got.before)):
+        return RETURNED_NEW if got.returned is not None else REBOUND
+    if all(p._version == v for p, v in zip(params, got.versions)):
+        return THROUGH_DATA
+    lr = run.inputs[1]
+    if all(close_tensors(a, b + lr * g) for a, b, g in zip(after, got.before, got.grads)):
+        return UPHILL
+    for a, r in zip(after, want.params):
+        if not close_tensors(a, r.detach()):
+            return (f"a parameter of shape {tuple(a.shape)} is not what torch.optim.SGD's step gives "
+                    f"(p - lr * p.grad with lr = {lr:g})")
     return None
+
+
+def _sgd_reference() -> Callable:
+    def sgd_step(params, lr):
+        torch.optim.SGD(params, lr=lr).step()
+    return sgd_step
 
 
 def _sgd_step_solution() -> Callable:
@@ -77,6 +371,22 @@ def _sgd_step_solution() -> Callable:
         with torch.no_grad():
             for p in params:
                 p -= lr * p.grad
+    return sgd_step
+
+
+def _sgd_sub_() -> Callable:
+    def sgd_step(params, lr):
+        for p in params:
+            with torch.no_grad():
+                p.sub_(lr * p.grad)
+    return sgd_step
+
+
+def _sgd_add_alpha() -> Callable:
+    def sgd_step(params, lr):
+        with torch.no_grad():
+            for p in params:
+                p.add_(p.grad, alpha=-lr)
     return sgd_step
 
 
@@ -105,182 +415,151 @@ def _sgd_no_no_grad() -> Callable:
 
 def _sgd_clears() -> Callable:
     def sgd_step(params, lr):
+        with torch.no_grad():
+            for p in params:
+                p -= lr * p.grad
+                p.grad = None
+    return sgd_step
+
+
+def _sgd_through_data() -> Callable:
+    def sgd_step(params, lr):
         for p in params:
-            p.grad = None
+            p.data -= lr * p.grad
+    return sgd_step
+
+
+def _sgd_first_only() -> Callable:
+    def sgd_step(params, lr):
+        with torch.no_grad():
+            params[0] -= lr * params[0].grad
     return sgd_step
 
 
 # ---------------------------------------------------------------- 8.3 where to zero
 ZERO_GRAD_OPTIONS = ("A", "B", "C", "D", "E", "F")
+LOOP_BODIES = {
+    "A": ["zero_grad", "forward", "backward", "step"],
+    "B": ["forward", "backward", "step", "zero_grad"],
+    "C": ["forward", "zero_grad", "backward", "step"],
+    "D": ["forward", "backward", "zero_grad", "step"],
+    "E": ["forward", "backward", "step"],
+    "F": ["p.grad.zero_()", "forward", "backward", "step"],
+}
 
 
-def _loop(label: str, model: nn.Module, x: torch.Tensor, target: torch.Tensor, steps: int = 3) -> None:
-    """Three training steps written the way option ``label`` writes them."""
+def _run_loop(order: list[str], steps: int = 3) -> list[torch.Tensor]:
+    """The parameters after ``steps`` steps of the loop body ``order``, from a fixed network and batch."""
+    model, x, target = _example(3, batch=8)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    criterion = nn.MSELoss()
+    loss: Any = None
     for _ in range(steps):
-        if label == "A":
-            optimizer.zero_grad()
-            loss = criterion(model(x), target)
-            loss.backward()
-            optimizer.step()
-        elif label == "B":
-            loss = criterion(model(x), target)
-            loss.backward()
-            optimizer.step()
-            optimizer.zero_grad()
-        elif label == "C":
-            loss = criterion(model(x), target)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-        elif label == "D":
-            loss = criterion(model(x), target)
-            loss.backward()
-            optimizer.zero_grad()
-            optimizer.step()
-        elif label == "E":
-            loss = criterion(model(x), target)
-            loss.backward()
-            optimizer.step()
-        elif label == "F":
-            for p in model.parameters():
-                p.grad.zero_()
-            loss = criterion(model(x), target)
-            loss.backward()
-            optimizer.step()
-        else:  # pragma: no cover
-            raise ValueError(label)
+        for action in order:
+            if action == "forward":
+                loss = nn.functional.mse_loss(model(x), target)
+            elif action == "backward":
+                loss.backward()
+            elif action == "step":
+                optimizer.step()
+            elif action == "zero_grad":
+                optimizer.zero_grad()
+            else:
+                for p in model.parameters():
+                    p.grad.zero_()  # type: ignore[union-attr]  # option F raises here, as the chapter shows
+    return [p.detach() for p in model.parameters()]
 
 
 def _zero_grad_correct() -> set[str]:
     """The options whose parameters after three steps equal option A's, the textbook loop."""
-    _, x, target = _example(3, batch=8)
-    reference, _, _ = _example(3, batch=8)
-    _loop("A", reference, x, target)
+    reference = _run_loop(LOOP_BODIES["A"])
     correct = set()
     for label in ZERO_GRAD_OPTIONS:
-        model, _, _ = _example(3, batch=8)
         try:
-            _loop(label, model, x, target)
+            params = _run_loop(LOOP_BODIES[label])
         except AttributeError:  # option F: p.grad is None before the first backward
             continue
-        if all(torch.allclose(p, r) for p, r in zip(model.parameters(), reference.parameters())):
+        if all(torch.allclose(p, r) for p, r in zip(params, reference)):
             correct.add(label)
     return correct
 
 
-# ---------------------------------------------------------------- 8.1 inactive units
-def _reference_inactive(model: MyNet, x: torch.Tensor) -> list[int]:
-    with torch.no_grad():
-        active = model.relu(model.fc1(x)) > 0
-    return [int(i) for i in torch.nonzero(~active.any(dim=0)).flatten()]
-
-
-def _zero_rows(model: MyNet, x: torch.Tensor, target: torch.Tensor) -> list[int]:
-    model.zero_grad()
-    nn.functional.mse_loss(model(x), target).backward()
-    rows = (model.fc1.weight.grad == 0).all(dim=1)
-    return [int(i) for i in torch.nonzero(rows).flatten()]
-
-
-INACTIVE_CASES = [(seed, batch) for batch in (1, 2, 3, 16) for seed in range(6)]
-
-
-def _as_index_list(result: Any) -> list[int]:
-    if isinstance(result, torch.Tensor):
-        result = result.flatten().tolist()
-    if isinstance(result, (set, frozenset, tuple)):
-        result = list(result)
-    if not isinstance(result, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in result):
-        raise TypeError(f"expected a list of unit indices (ints), got {result!r}")
-    return sorted(result)
-
-
-def _judge_inactive(fn: Any) -> str | None:
-    if not callable(fn):
-        return "pass the function itself, inactive_units, not the result of calling it."
-    for seed, batch in INACTIVE_CASES:
-        model, x, target = _example(seed, batch)
-        expected = _reference_inactive(model, x)  # equals _zero_rows(model, x, target): the point of it all
-        given = _as_index_list(fn(model, x))
-        if given == expected:
-            continue
-        with torch.no_grad():
-            active = model.relu(model.fc1(x)) > 0
-        anywhere_inactive = sorted(int(i) for i in torch.nonzero(~active.all(dim=0)).flatten())
-        active_units = sorted(int(i) for i in torch.nonzero(active.any(dim=0)).flatten())
-        where = f"for a batch of {batch} (seed {seed})"
-        if given == anywhere_inactive:
-            return (f"{where} you listed every unit that is inactive on *some* sample; a row of the gradient "
-                    "is zero only when the unit is inactive on *every* sample of the batch.")
-        if given == active_units:
-            return f"{where} you listed the units that are active somewhere: the question asks for the inactive ones."
-        return f"{where} the list {given} is not the set of units whose gradient row is zero."
-    return None
-
-
-def _inactive_solution() -> Callable:
-    def inactive_units(model, x):
-        with torch.no_grad():
-            h = model.relu(model.fc1(x))
-        return [unit for unit in range(h.shape[1]) if (h[:, unit] == 0).all()]
-    return inactive_units
-
-
-def _inactive_any() -> Callable:
-    def inactive_units(model, x):
-        with torch.no_grad():
-            h = model.relu(model.fc1(x))
-        return [unit for unit in range(h.shape[1]) if (h[:, unit] == 0).any()]
-    return inactive_units
-
-
-def _inactive_first_sample() -> Callable:
-    def inactive_units(model, x):
-        with torch.no_grad():
-            h = model.relu(model.fc1(x[:1]))
-        return [unit for unit in range(h.shape[1]) if h[0, unit] == 0]
-    return inactive_units
-
-
-def _inactive_active() -> Callable:
-    def inactive_units(model, x):
-        with torch.no_grad():
-            h = model.relu(model.fc1(x))
-        return [unit for unit in range(h.shape[1]) if (h[:, unit] > 0).any()]
-    return inactive_units
-
-
 # ---------------------------------------------------------------- 8.4 which are leaves
-LEAF_OPTIONS = {
-    "A": lambda: torch.randn(3, requires_grad=True).to(torch.float64),
-    "B": lambda: torch.randn(3).to(torch.float64).requires_grad_(),
-    "C": lambda: torch.randn(3, dtype=torch.float64, requires_grad=True),
-    "D": lambda: torch.randn(3, requires_grad=True).to(torch.float32),
-    "E": lambda: torch.randn(3, requires_grad=True) * 2,
-    "F": lambda: nn.Linear(3, 1).to(torch.float64).weight,
+LEAF_OPTIONS: dict[str, Callable[[], torch.Tensor]] = {
+    "A": lambda: torch.randn(3, requires_grad=True).double(),
+    "B": lambda: torch.randn(3).double().requires_grad_(),
+    "C": lambda: torch.randn(3, requires_grad=True).float(),
+    "D": lambda: torch.randn(3, requires_grad=True).detach(),
+    "E": lambda: nn.Linear(3, 1).double().weight,
+    "F": lambda: nn.Linear(3, 1).weight.double(),
 }
 
 
 def _trainable_leaves() -> set[str]:
     with torch.random.fork_rng(devices=[]):
-        return {label for label, make in LEAF_OPTIONS.items()
-                if (t := make()).is_leaf and t.requires_grad}
+        return {label for label, make in LEAF_OPTIONS.items() if (t := make()).is_leaf and t.requires_grad}
 
 
 register(
-    PropertyExercise(
+    FunctionExercise(
+        id=f"{SLUG}.inactive_units",
+        title="the hidden units whose fc1 gradient row is zero, found from the activations",
+        hint="A row of fc1.weight.grad is a sum over the samples of the batch, and a sample contributes to "
+             "unit k's row only where that unit's ReLU output is positive. Being inactive on one sample is "
+             "not enough for a zero row (and inactive on this batch does not mean 'dead' forever). Return "
+             "unit indices, not the activations.",
+        first_step="Compute h = model.relu(model.fc1(x)) without recording, and print it for a batch of 3: "
+                   "one row per sample, one column per unit. A unit's gradient row is zero when its whole "
+                   "column is zero. Now turn that into a list of column numbers.",
+        signature="inactive_units(model, x)",
+        solution=_inactive_solution,
+        cases=[Case("the chapter's network and one sample", _inactive_case(0, 1), _judge_inactive),
+               Case("a batch of 3 samples", _inactive_case(7, 3), _judge_inactive),
+               Case("a batch of 16 samples", _inactive_case(17, 16), _judge_inactive),
+               Case("a network with 8 hidden units and a batch of 4", _inactive_case(10, 4, hidden=8),
+                    _judge_inactive),
+               Case("a batch of 6 on which every unit is active somewhere", _inactive_case(0, 6), _judge_inactive)],
+        adapt=_observe_inactive,
+        mistakes=[RETURNED_A_MASK, INACTIVE_SOMEWHERE, ACTIVE_UNITS, FIRST_SAMPLE_ONLY, THREE_UNITS_ASSUMED,
+                  USED_BACKWARD],
+        right_examples=[_inactive_numpy, _inactive_tensor, _inactive_set],
+        wrong_examples=[
+            wrong(_inactive_any, "inactive on *some* sample"),
+            wrong(_inactive_first_sample, "first sample of the batch only"),
+            wrong(_inactive_active, "units that are active"),
+            wrong(_inactive_three_units, "units 0, 1 and 2 only"),
+            wrong(_inactive_mask, "(a mask)"),
+            wrong(_inactive_by_backward, "computed gradients"),
+            wrong(lambda: [1], "pass the function itself"),
+        ],
+    ),
+    FunctionExercise(
         id=f"{SLUG}.sgd_step",
         title="sgd_step(params, lr) does what torch.optim.SGD's step does",
         hint="Two mistakes from chapter 06 are common here. Assigning a new tensor to the loop variable "
              "changes a local name, not the parameter the optimizer holds: the parameter's own numbers must "
              "change. And autograd must not record the update: PyTorch refuses an in-place change of a leaf "
              "that requires grad while it is recording. Subtract the gradient step; do not add it.",
-        solution=_sgd_step_solution,
-        judge=_judge_sgd_step,
-        kind="a function sgd_step(params, lr) that updates the parameters in place and returns nothing",
-        wrong_examples=[_sgd_rebinds, _sgd_uphill, _sgd_no_no_grad, _sgd_clears, lambda: 0.01],
+        first_step="Chapter 06's fix updated one tensor W correctly in two lines. sgd_step does the same for "
+                   "every tensor in params: write the loop, and inside it the update of chapter 06 with p in "
+                   "place of W. Leave p.grad as it is.",
+        signature="sgd_step(params, lr)",
+        solution=_sgd_reference,
+        cases=[Case("MyNet's four parameters after one backward, lr 0.01", _mynet_params, _judge_step),
+               Case("one (2, 3) tensor, lr 0.5", _one_tensor, _judge_step),
+               Case("a float64 Linear(4, 2), lr 0.1", _float64_layer, _judge_step)],
+        adapt=_observe_step,
+        mistakes=[NO_NO_GRAD, GRADS_CLEARED, GRADS_CHANGED, NO_LONGER_TRACKED, REBOUND, RETURNED_NEW, THROUGH_DATA,
+                  UPHILL],
+        right_examples=[_sgd_step_solution, _sgd_sub_, _sgd_add_alpha],
+        wrong_examples=[
+            wrong(_sgd_rebinds, "did not change"),
+            wrong(_sgd_uphill, "uphill"),
+            wrong(_sgd_no_no_grad, "refused the in-place update"),
+            wrong(_sgd_clears, "is None after your step"),
+            wrong(_sgd_through_data, "went through .data"),
+            wrong(_sgd_first_only, "is not what torch.optim.SGD's step gives"),
+            wrong(lambda: 0.01, "pass the function itself"),
+        ],
     ),
     ChoiceExercise(
         id=f"{SLUG}.where_to_zero_grad",
@@ -289,23 +568,29 @@ register(
              "into .grad, and step() reads .grad. For each loop, ask what .grad holds at the moment step() "
              "reads it on the second step: it should be exactly this step's gradient. And what is p.grad "
              "before the very first backward()?",
+        first_step="Follow one parameter through loop D. Step 1: forward, then backward fills .grad with this "
+                   "step's gradient, then zero_grad() sets .grad to None, then step() reads .grad. What does "
+                   "step() find, and so how far does the parameter move? Do the same for each loop.",
         options=ZERO_GRAD_OPTIONS,
         multiple=True,
         solution=_zero_grad_correct,
-        wrong_examples=[lambda: {"A"}, lambda: {"A", "B"}, lambda: {"A", "B", "C", "D"},
-                        lambda: {"A", "B", "C", "F"}, lambda: "A"],
-    ),
-    PropertyExercise(
-        id=f"{SLUG}.inactive_units",
-        title="the hidden units whose fc1 gradient row is zero, found from the activations",
-        hint="A row of fc1.weight.grad is a sum over the samples of the batch, and a sample contributes to "
-             "unit k's row only where that unit's ReLU output is positive. Being inactive on one sample is "
-             "not enough for a zero row (and inactive on this batch does not mean 'dead' forever). Return "
-             "unit indices, not the activations.",
-        solution=_inactive_solution,
-        judge=_judge_inactive,
-        kind="a function inactive_units(model, x) returning a list of unit indices (ints)",
-        wrong_examples=[_inactive_any, _inactive_first_sample, _inactive_active, lambda: [1]],
+        mistakes=[Mistake("the belief that zero_grad() must be the first line of the loop: what matters is "
+                          "where it sits relative to backward() and step()", lambda e: {"A"},
+                          name="zero_grad_must_come_first"),
+                  Mistake("the belief that zero_grad() must come before the forward pass: the forward pass "
+                          "does not touch .grad", lambda e: e - {"C"}, name="zero_grad_before_forward"),
+                  Mistake("the belief that zero_grad() at the end of a step comes too late: the next "
+                          "backward() still finds the gradients cleared", lambda e: e - {"B"},
+                          name="zero_grad_at_end_too_late"),
+                  Mistake("the belief that zero_grad() may go anywhere: between backward() and step() it clears "
+                          "the gradient step() is about to use", lambda e: e | {"D"}, name="zero_grad_anywhere"),
+                  Mistake("the belief that gradients reset themselves after step(): backward() keeps adding "
+                          "into .grad", lambda e: e | {"E"}, name="gradients_reset_themselves"),
+                  Mistake("the belief that .grad can be zeroed by hand before the first backward(): it is None "
+                          "until then (chapter 04)", lambda e: e | {"F"}, name="zeroing_a_none_grad")],
+        right_examples=[lambda: ["C", "B", "A"], lambda: ("a", "b", "c")],
+        wrong_examples=[lambda: {"A"}, lambda: {"A", "B"}, lambda: {"A", "C"}, lambda: {"B", "C"},
+                        lambda: {"A", "B", "D"}, lambda: "A"],
     ),
     ChoiceExercise(
         id=f"{SLUG}.trainable_leaves",
@@ -314,10 +599,29 @@ register(
              "traps. For each expression, look at the last thing done: did it create the tensor from "
              "scratch (or return the very same tensor), or compute it from another tensor that requires "
              "grad, as autograd records any operation? Modules and plain tensors differ here.",
+        first_step="Take A: torch.randn(3, requires_grad=True) is a leaf; .double() then computes a float64 "
+                   "copy of it, and autograd records that computation. Is the copy a leaf? Does it require "
+                   "grad? Ask the same of the last operation in each other expression.",
         options=tuple(LEAF_OPTIONS),
         multiple=True,
         solution=_trainable_leaves,
-        wrong_examples=[lambda: {"B", "C"}, lambda: {"B", "C", "F"}, lambda: {"A", "B", "C", "D", "F"},
-                        lambda: {"B", "C", "D"}],
+        mistakes=[Mistake("the belief that a tensor made by a conversion can never be a trainable leaf: "
+                          "requires_grad_() on the converted tensor marks it, and it was made by nothing "
+                          "recorded", lambda e: e - {"B"}, name="converted_never_a_leaf"),
+                  Mistake("the belief that a conversion always makes a copy: .float() on a float32 tensor "
+                          "changes nothing and returns the very same leaf", lambda e: e - {"C"},
+                          name="to_always_copies"),
+                  Mistake("the belief that converting a module makes its parameters non-leaves: Module.double() "
+                          "converts each parameter in place", lambda e: e - {"E"}, name="module_to_loses_leaves"),
+                  Mistake("the belief that a converted copy of a parameter is as good as the parameter: "
+                          ".double() on the weight computes a new tensor, which is no leaf", lambda e: e | {"F"},
+                          name="parameter_copy_is_parameter"),
+                  Mistake("the belief that a detached tensor still requires grad: detach() gives a leaf that "
+                          "does not", lambda e: e | {"D"}, name="detach_keeps_requires_grad"),
+                  Mistake("the belief that .double() on a leaf that requires grad gives a leaf: autograd "
+                          "records the conversion", lambda e: e | {"A"}, name="conversion_keeps_leaf")],
+        right_examples=[lambda: ["E", "C", "B"], lambda: ("b", "c", "e")],
+        wrong_examples=[lambda: {"B", "E"}, lambda: {"B", "C"}, lambda: {"C", "E"}, lambda: {"B", "C", "D", "E"},
+                        lambda: "B"],
     ),
 )

@@ -1,106 +1,519 @@
-"""Exercises of chapter 05, Switching tracking off."""
+"""Exercises of chapter 05, Switching tracking off.
+
+5.1 and 5.2 are predictions, judged by their value. 5.3 and 5.4 teach *how* a value is
+computed, which the value cannot show (a loss recorded with a graph and then detached has the
+same number as one computed without), so they ask for a function. The check runs it on fresh
+cases under :class:`Watch`, a ``TorchFunctionMode`` that sees every torch call the function makes
+(which results autograd recorded, every use of ``.data``), with forward pre-hooks on the model's
+layers (did Dropout and BatchNorm run in training mode?). Every reference comes from running torch.
+"""
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
+import numpy as np
 import torch
+from torch import nn
+from torch.overrides import TorchFunctionMode
 
-from course_utils.checks import ChoiceExercise, Mistake, NumericExercise, PropertyExercise, register
+from course_utils.checks import (
+    Case,
+    ChoiceExercise,
+    FunctionExercise,
+    Mistake,
+    NumericExercise,
+    Run,
+    register,
+    same_numbers,
+    wrong,
+)
 
-SIGMOID_INPUT = (-1.0, 0.0, 1.0)
-
-
-def _correct_sigmoid_grad() -> list[float]:
-    x = torch.tensor(SIGMOID_INPUT, requires_grad=True)
-    x.sigmoid().sum().backward()
-    return x.grad.tolist()
-
-
-def _grad_with_data_bug() -> list[float]:
-    """The gradient the buggy cell gives: .data.mul_(100) changes the output sigmoid saved."""
-    x = torch.tensor(SIGMOID_INPUT, requires_grad=True)
-    probs = x.sigmoid()
-    probs.data.mul_(100)
-    probs.sum().backward()
-    return x.grad.tolist()
+SLUG = "switching_tracking_off"
+_DATA = torch.Tensor.data  # the descriptor behind tensor.data (reading and assigning), on every torch version
 
 
-def _validation_model() -> tuple[torch.nn.Module, torch.Tensor, torch.Tensor]:
-    """The model and data of exercise 5.3 (on the CPU), built the same way as in the notebook."""
-    torch.manual_seed(5)
-    model = torch.nn.Linear(3, 1)
-    X = torch.arange(6.0).reshape(2, 3)
-    y = torch.ones(2, 1)
-    return model, X, y
+def _tensors(value: Any) -> list[torch.Tensor]:
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [t for item in value for t in _tensors(item)]
+    return []
 
 
-def _validation_loss(track: bool) -> torch.Tensor:
-    model, X, y = _validation_model()
-    with torch.set_grad_enabled(track):
-        return torch.nn.functional.mse_loss(model(X), y)
+class Watch(TorchFunctionMode):
+    """Inside ``with Watch() as w:`` every torch call is seen: ``w.recorded`` lists the calls whose result
+    autograd recorded (it has a ``grad_fn``), and ``w.used_data`` says whether ``.data`` was read or set.
+
+    >>> x = torch.ones(2, requires_grad=True)
+    >>> with Watch() as w:
+    ...     y = (x * 2).detach()
+    >>> w.recorded, w.used_data
+    (['mul'], False)
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.recorded: list[str] = []
+        self.used_data = False
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        if getattr(func, "__self__", None) is _DATA:
+            self.used_data = True
+        result = func(*args, **(kwargs or {}))
+        with torch._C.DisableTorchFunctionSubclass():
+            if any(t.grad_fn is not None for t in _tensors(result)):
+                self.recorded.append(getattr(func, "__name__", "an operation"))
+        return result
 
 
-def _judge_validation_loss(answer: Any) -> str | None:
-    if not isinstance(answer, torch.Tensor):
-        return ("pass the loss tensor itself, not a number: only a tensor can show whether autograd "
-                "recorded a graph for it.")
-    if answer.is_complex() or not answer.is_floating_point():
-        return f"the loss is a real floating-point number, not {answer.dtype}."
-    if answer.requires_grad or answer.grad_fn is not None:
-        return "this loss still requires grad: autograd recorded a graph while computing it."
-    expected = _validation_loss(track=False)
-    if answer.numel() != 1 or not torch.allclose(answer.detach().cpu().double().reshape(()),
-                                                 expected.double(), rtol=1e-4, atol=1e-6):
-        return "the value is not the mean squared error of model(X) against y."
-    return None
+def _untracked(value: Any) -> bool:
+    """True unless ``value`` is a tensor that requires grad (read with any subclass overrides off)."""
+    if not isinstance(value, torch.Tensor):
+        return True
+    with torch._C.DisableTorchFunctionSubclass():
+        return not value.requires_grad
+
+
+# ---------------------------------------------------------------- 5.1 which require grad
+def _six_tensors() -> dict[str, torch.Tensor]:
+    """The six tensors of exercise 5.1, made exactly as the notebook makes them (on the CPU)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        model = nn.Linear(3, 1)
+        model.eval()
+        a = x * 2
+        b = x.detach() * 2
+        with torch.no_grad():
+            c = x * 2
+        d = model(x)
+        e = x.detach().requires_grad_()
+        with torch.no_grad():
+            f = model(x)
+    return dict(zip("abcdef", (a, b, c, d, e, f)))
+
+
+def _require_grad() -> set[str]:
+    return {name for name, t in _six_tensors().items() if t.requires_grad}
+
+
+EVAL_STOPS_RECORDING = Mistake(
+    "the belief that model.eval() stops autograd from recording: it changes how layers behave, not what is "
+    "recorded", lambda e: e - {"d"}, name="eval_stops_recording")
+DETACHED_FOREVER = Mistake(
+    "the belief that a detached tensor can never be tracked again: requires_grad_() on it makes a new leaf",
+    lambda e: e - {"e"}, name="detached_forever")
+BOTH_BELIEFS = Mistake(
+    "two beliefs at once: that model.eval() stops recording, and that a detached tensor can never be "
+    "tracked again", lambda e: e - {"d", "e"}, name="eval_and_detached_forever")
+TRACKED_INPUT_ALWAYS_SPREADS = Mistake(
+    "the belief that a result computed from a tensor that requires grad always requires grad: under "
+    "torch.no_grad() nothing is recorded", lambda e: e | {"c"}, name="requires_grad_always_spreads")
+MODULE_ALWAYS_RECORDS = Mistake(
+    "the belief that a model's output is always recorded: under torch.no_grad() nothing is, whatever "
+    "computes it", lambda e: e | {"f"}, name="module_always_records")
+DETACH_IS_TEMPORARY = Mistake(
+    "the belief that an operation on a detached tensor is recorded again: the result of x.detach() * 2 "
+    "has no history to record", lambda e: e | {"b"}, name="detach_is_temporary")
+
+
+# ---------------------------------------------------------------- 5.2 detach and memory
+def _x_after_detach_mul() -> list[float]:
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    d = x.detach()
+    d.mul_(10)
+    return x.tolist()
+
+
+DETACH_COPIES = Mistake("x unchanged, as if detach() had made a copy; it shares the storage",
+                        lambda e: e / 10, name="detach_copies")
+EARLIER_EXAMPLE = Mistake("the result of the chapter's earlier example (d[0] = 100.0), not of this code: mul_ "
+                          "changes every entry", lambda e: np.array([100.0, 2.0, 3.0]), name="earlier_example")
+
+
+# ---------------------------------------------------------------- 5.3 a validation loss
+MODE_LAYERS = (nn.Dropout, nn.BatchNorm1d)
+
+
+@dataclass
+class _Evaluated:
+    """What the check saw while a validation_loss function ran."""
+
+    result: Any
+    recorded: list[str] = field(default_factory=list)
+    used_data: bool = False
+    training_layers: list[str] = field(default_factory=list)
+    froze: bool = False
+    grad_left_off: bool = False
+
+
+def _observe_validation(function: Callable) -> Callable:
+    """``function(model, X, y)`` run under :class:`Watch`, with a forward pre-hook on every Dropout and BatchNorm."""
+
+    def run(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> _Evaluated:
+        training: list[str] = []
+        handles = [module.register_forward_pre_hook(
+                       lambda m, args, kind=type(module).__name__: training.append(kind) if m.training else None)
+                   for module in model.modules() if isinstance(module, MODE_LAYERS)]
+        tracked = [p.requires_grad for p in model.parameters()]
+        grad_mode = torch.is_grad_enabled()
+        try:
+            with Watch() as watch:
+                result = function(model, X, y)
+        finally:
+            for handle in handles:
+                handle.remove()
+            left_off = grad_mode and not torch.is_grad_enabled()
+            torch.set_grad_enabled(grad_mode)
+        return _Evaluated(result, watch.recorded, watch.used_data, training,
+                          froze=tracked != [p.requires_grad for p in model.parameters()], grad_left_off=left_off)
+
+    return run
+
+
+def _validation_case(kind: str, seed: int) -> Callable[[], tuple]:
+    def inputs() -> tuple:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            if kind == "linear":
+                model: nn.Module = nn.Linear(3, 1)
+                X, y = torch.arange(6.0).reshape(2, 3), torch.ones(2, 1)
+            elif kind == "dropout":
+                model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Dropout(0.5), nn.Linear(8, 1))
+                X, y = torch.randn(16, 3), torch.randn(16, 1)
+            else:
+                model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 1))
+                X, y = torch.randn(8, 3), torch.randn(8, 1)
+        return model.train(), X, y
+
+    return inputs
+
+
+GRAPH_RECORDED = Mistake(
+    "autograd recorded the forward pass: the loss carries a graph (model.eval() alone does not stop recording).",
+    name="graph_recorded")
+GRAPH_CUT_AFTERWARDS = Mistake(
+    "a graph was recorded and then cut off (detach() or .item() at the end): the time and memory of "
+    "recording were spent anyway; recording must be off while the model runs.", name="graph_cut_afterwards")
+DROPOUT_TRAINING = Mistake(
+    "Dropout ran in training mode and dropped activations at random: switching recording off does not "
+    "change how layers behave.", name="layers_in_training_mode")
+BATCHNORM_TRAINING = Mistake(
+    "BatchNorm1d ran in training mode: it normalised with this batch's statistics (and updated its running "
+    "ones); switching recording off does not change how layers behave.", name="layers_in_training_mode")
+MODEL_FROZEN = Mistake(
+    "the model's parameters no longer require grad after your function: it froze the model, so training "
+    "would stop; evaluating must leave the parameters as they were.", name="model_frozen")
+GRAD_LEFT_OFF = Mistake(
+    "recording is still switched off after your function returns: every later computation, training "
+    "included, would record nothing; switch it off for a block only.", name="grad_mode_left_off")
+DATA_USED = Mistake(
+    ".data was used: autograd cannot see what is done through it, which is what this chapter warns about.",
+    name="data_used")
+
+
+def _judge_validation(run: Run) -> Any:
+    got, want = run.result, run.expected
+    if got.used_data:
+        return DATA_USED
+    if got.froze:
+        return MODEL_FROZEN
+    if got.grad_left_off:
+        return GRAD_LEFT_OFF
+    if got.recorded:
+        return GRAPH_CUT_AFTERWARDS if _untracked(got.result) else GRAPH_RECORDED
+    if got.training_layers:
+        return DROPOUT_TRAINING if "Dropout" in got.training_layers else BATCHNORM_TRAINING
+    problem = same_numbers(Run(got.result, run.inputs, want.result, run.expected_inputs))
+    return problem and f"{problem}: it is not the mean squared error of model(X) against y"
+
+
+def _validation_solution() -> Callable:
+    def validation_loss(model, X, y):
+        model.eval()
+        with torch.no_grad():
+            return nn.functional.mse_loss(model(X), y)
+    return validation_loss
+
+
+def _validation_inference_mode() -> Callable:
+    def validation_loss(model, X, y):
+        was_training = model.training
+        model.eval()
+        with torch.inference_mode():
+            loss = ((model(X) - y) ** 2).mean()
+        model.train(was_training)
+        return loss
+    return validation_loss
+
+
+def _validation_item() -> Callable:
+    def validation_loss(model, X, y):
+        model.train(False)
+        with torch.set_grad_enabled(False):
+            return nn.MSELoss()(model(X), y).item()
+    return validation_loss
+
+
+def _validation_eval_only() -> Callable:
+    def validation_loss(model, X, y):
+        model.eval()
+        return nn.functional.mse_loss(model(X), y)
+    return validation_loss
+
+
+def _validation_no_grad_only() -> Callable:
+    def validation_loss(model, X, y):
+        with torch.no_grad():
+            return nn.functional.mse_loss(model(X), y)
+    return validation_loss
+
+
+def _validation_detached() -> Callable:
+    def validation_loss(model, X, y):
+        model.eval()
+        return nn.functional.mse_loss(model(X), y).detach()
+    return validation_loss
+
+
+def _validation_item_with_graph() -> Callable:
+    def validation_loss(model, X, y):
+        model.eval()
+        return nn.functional.mse_loss(model(X), y).item()
+    return validation_loss
+
+
+def _validation_frozen() -> Callable:
+    def validation_loss(model, X, y):
+        model.eval()
+        model.requires_grad_(False)
+        return nn.functional.mse_loss(model(X), y)
+    return validation_loss
+
+
+def _validation_grad_off() -> Callable:
+    def validation_loss(model, X, y):
+        model.eval()
+        torch.set_grad_enabled(False)
+        return nn.functional.mse_loss(model(X), y)
+    return validation_loss
+
+
+def _validation_wrong_loss() -> Callable:
+    def validation_loss(model, X, y):
+        model.eval()
+        with torch.no_grad():
+            return (model(X) - y).abs().mean()
+    return validation_loss
+
+
+# ---------------------------------------------------------------- 5.4 fix the .data bug
+@dataclass
+class _Percented:
+    """What the check saw while an as_percent function ran on probs = x.sigmoid()."""
+
+    percent: Any
+    used_data: bool
+    changed_probs: bool
+    backward_error: str | None
+    grad: Any
+
+
+def _observe_percent(function: Callable) -> Callable:
+    """``function(probs)`` on probs = x.sigmoid(), under :class:`Watch`; then backward through probs."""
+
+    def run(x: torch.Tensor) -> _Percented:
+        probs = x.sigmoid()
+        saved, version = probs.detach().clone(), probs._version
+        with Watch() as watch:
+            percent = function(probs)
+        changed = probs._version != version or not torch.equal(probs.detach(), saved)
+        try:
+            probs.sum().backward()
+            error = None
+        except RuntimeError as exc:  # autograd noticed that a tensor it saved was changed in place
+            error = str(exc)
+        return _Percented(percent, watch.used_data, changed, error, None if x.grad is None else x.grad.clone())
+
+    return run
+
+
+def _percent_case(values: list, dtype: torch.dtype = torch.float32) -> Callable[[], tuple]:
+    return lambda: (torch.tensor(values, dtype=dtype, requires_grad=True),)
+
+
+PERCENT_THROUGH_DATA = Mistake(
+    "percent was made through .data: it shares memory with probs, which sigmoid saved for backward, and "
+    "autograd cannot see what is done through it (even where the result happens to be right).",
+    name="data_used")
+PROBS_CHANGED = Mistake(
+    "probs itself was changed in place: a detached tensor shares its memory (exercise 5.2), so sigmoid's "
+    "saved output changed; percent must be a new tensor.", name="probs_changed_in_place")
+PERCENT_TRACKED = Mistake(
+    "percent is still part of the graph (it requires grad): a value made for printing should leave the "
+    "graph, the way this chapter replaces .data.", name="percent_tracked")
+
+
+def _judge_percent(run: Run) -> Any:
+    got, want = run.result, run.expected
+    if got.used_data:
+        return PERCENT_THROUGH_DATA
+    if got.changed_probs or got.backward_error:
+        return PROBS_CHANGED
+    if got.percent is None:
+        return "your function returned None: return the tensor of percentages"
+    if not _untracked(got.percent):
+        return PERCENT_TRACKED
+    problem = same_numbers(Run(got.percent, run.inputs, want.percent, run.expected_inputs))
+    if problem:
+        return f"{problem}: percent should hold each probability times 100"
+    problem = same_numbers(Run(got.grad, run.inputs, want.grad, run.expected_inputs))
+    return problem and f"the gradient through probs is wrong ({problem})"
+
+
+def _percent_solution() -> Callable:
+    def as_percent(probs):
+        return probs.detach() * 100
+    return as_percent
+
+
+def _percent_no_grad() -> Callable:
+    def as_percent(probs):
+        with torch.no_grad():
+            return probs * 100
+    return as_percent
+
+
+def _percent_clone_mul_() -> Callable:
+    def as_percent(probs):
+        return probs.detach().clone().mul_(100)
+    return as_percent
+
+
+def _percent_list() -> Callable:
+    def as_percent(probs):
+        return (probs.detach() * 100).tolist()
+    return as_percent
+
+
+def _percent_data_bug() -> Callable:
+    def as_percent(probs):
+        return probs.data.mul_(100)
+    return as_percent
+
+
+def _percent_data_copy() -> Callable:
+    def as_percent(probs):
+        return probs.data * 100
+    return as_percent
+
+
+def _percent_detach_mul_() -> Callable:
+    def as_percent(probs):
+        return probs.detach().mul_(100)
+    return as_percent
+
+
+def _percent_tracked() -> Callable:
+    def as_percent(probs):
+        return probs * 100
+    return as_percent
+
+
+def _percent_wrong_scale() -> Callable:
+    def as_percent(probs):
+        return probs.detach() / 100
+    return as_percent
 
 
 register(
     ChoiceExercise(
-        id="switching_tracking_off.which_require_grad",
+        id=f"{SLUG}.which_require_grad",
         title="which of these tensors require grad",
         hint="Two beliefs trip people up here: that model.eval() is one of the switches that stop recording, "
              "and that a detached tensor can never be tracked again. Test each of the six lines against the "
              "chapter's three switches only.",
+        first_step="Take the lines one at a time and ask two questions: was the operation recorded at all "
+                   "(was any of the three switches in force for it)? And is the result computed from a "
+                   "tensor that requires grad, or a tensor that was marked itself? Line a: x requires grad, "
+                   "no switch is in force, so a = x * 2 is recorded and requires grad.",
         options=("a", "b", "c", "d", "e", "f"),
         multiple=True,
-        solution=lambda: {"a", "d", "e"},
-        wrong_examples=[lambda: {"a", "e"}, lambda: {"a"}, lambda: {"a", "b", "d", "e"}, lambda: "a"],
+        solution=_require_grad,
+        mistakes=[EVAL_STOPS_RECORDING, DETACHED_FOREVER, BOTH_BELIEFS, DETACH_IS_TEMPORARY,
+                  TRACKED_INPUT_ALWAYS_SPREADS, MODULE_ALWAYS_RECORDS],
+        right_examples=[lambda: ["e", "d", "a"], lambda: ("A", "D", "E"), lambda: {"a": 1, "d": 1, "e": 1}.keys()],
+        wrong_examples=[lambda: {"a", "e"}, lambda: {"a", "d"}, lambda: {"a"}, lambda: "a",
+                        lambda: {"a", "c", "f"}],
     ),
     NumericExercise(
-        id="switching_tracking_off.detach_shares_storage",
+        id=f"{SLUG}.detach_shares_storage",
         title="what x holds after an in-place change to x.detach()",
         hint="The trap is to read detach() as a copy. It gives a new tensor object but not new memory; "
              "think about what an in-place change to that memory does to x.",
-        solution=lambda: [10.0, 20.0, 30.0],
-        mistakes=[Mistake("x unchanged, as if detach() had made a copy; it shares the storage",
-                          lambda e: e / 10)],
-        wrong_examples=[lambda: [1.0, 2.0, 3.0], lambda: [10.0, 2.0, 3.0], lambda: [0.0, 0.0, 0.0]],
+        first_step="Go back to the cell that compared data_ptr() of x and x.detach(): they start at the same "
+                   "address. mul_ writes its results into that memory. Now read x from it.",
+        solution=_x_after_detach_mul,
+        mistakes=[DETACH_COPIES, EARLIER_EXAMPLE],
+        right_examples=[lambda: torch.tensor([10.0, 20.0, 30.0], requires_grad=True), lambda: (10, 20, 30)],
+        wrong_examples=[lambda: [1.0, 2.0, 3.0], lambda: [100.0, 2.0, 3.0], lambda: [10.0, 2.0, 3.0],
+                        lambda: [0.0, 0.0, 0.0]],
     ),
-    PropertyExercise(
-        id="switching_tracking_off.validation_loss",
-        title="a validation loss computed without a graph",
-        hint="model.eval() changes how layers such as Dropout behave, but autograd still records every "
-             "operation. The forward pass itself must run where recording is switched off, and the answer "
-             "is the loss tensor, not its .item().",
-        solution=lambda: _validation_loss(track=False),
-        judge=_judge_validation_loss,
-        kind="a one-number tensor that does not require grad",
-        wrong_examples=[lambda: _validation_loss(track=True), lambda: _validation_loss(track=False).item(),
-                        lambda: _validation_loss(track=False) * 2, lambda: torch.tensor(0.0)],
+    FunctionExercise(
+        id=f"{SLUG}.validation_loss",
+        title="a validation loss computed as at test time, without a graph",
+        hint="Evaluating needs two separate switches: one changes how layers such as Dropout behave, the "
+             "other stops autograd from recording, and neither does the other's job. Cutting the graph off "
+             "at the end is too late: the recording has already happened by then.",
+        first_step="Look at the last cell of the section on model.eval(): it flips two switches around "
+                   "model(X). Your function needs the same two, with the loss computed where the second one "
+                   "is in force.",
+        signature="validation_loss(model, X, y)",
+        solution=_validation_solution,
+        cases=[Case("the chapter's Linear(3, 1) and two samples", _validation_case("linear", 5), _judge_validation),
+               Case("a network with Dropout, in training mode", _validation_case("dropout", 6), _judge_validation),
+               Case("a network with BatchNorm1d, in training mode", _validation_case("batchnorm", 7),
+                    _judge_validation)],
+        adapt=_observe_validation,
+        mistakes=[GRAPH_RECORDED, GRAPH_CUT_AFTERWARDS, DROPOUT_TRAINING, BATCHNORM_TRAINING, MODEL_FROZEN,
+                  GRAD_LEFT_OFF, DATA_USED],
+        right_examples=[_validation_inference_mode, _validation_item],
+        wrong_examples=[
+            wrong(_validation_eval_only, "autograd recorded the forward pass"),
+            wrong(_validation_no_grad_only, "Dropout ran in training mode"),
+            wrong(_validation_detached, "recorded and then cut off"),
+            wrong(_validation_item_with_graph, "recorded and then cut off"),
+            wrong(_validation_frozen, "froze the model"),
+            wrong(_validation_grad_off, "still switched off after your function returns"),
+            wrong(_validation_wrong_loss, "not the mean squared error"),
+            wrong(lambda: 0.25, "pass the function itself"),
+        ],
     ),
-    NumericExercise(
-        id="switching_tracking_off.fix_data_bug",
-        title="the gradient of sigmoid once the .data bug is fixed",
+    FunctionExercise(
+        id=f"{SLUG}.fix_data_bug",
+        title="percentages made without .data and without touching probs",
         hint="The bug is to treat .data as a safe separate copy. It shares memory with probs, which sigmoid "
-             "saved for the backward pass, and autograd cannot see the change. percent must be computed "
-             "without changing the numbers stored in probs.",
-        solution=_correct_sigmoid_grad,
-        mistakes=[Mistake("the gradient computed from the percentages: the in-place change through .data "
-                          "reached the output that sigmoid saved for backward",
-                          lambda e: _grad_with_data_bug())],
-        wrong_examples=[_grad_with_data_bug, lambda: [0.0, 0.0, 0.0], lambda: [0.25, 0.25, 0.25]],
-        rtol=1e-4,
-        atol=1e-6,
+             "saved for the backward pass, and autograd cannot see what is done through it. percent must be a "
+             "new tensor that autograd does not track, made without changing the numbers stored in probs.",
+        first_step="Start from the sentence that ends the section 'Why not .data?': where old code writes "
+                   ".data, the course writes something else, which shares memory just the same. Then make sure "
+                   "the multiplication by 100 creates a new tensor instead of writing into that shared memory.",
+        signature="as_percent(probs)",
+        solution=_percent_solution,
+        cases=[Case("the chapter's inputs -1, 0, 1", _percent_case([-1.0, 0.0, 1.0]), _judge_percent),
+               Case("a batch of 2 x 3 inputs", _percent_case([[-2.0, 0.5, 3.0], [0.0, -0.25, 1.5]]), _judge_percent),
+               Case("float64 inputs", _percent_case([0.3, -1.2], torch.float64), _judge_percent)],
+        adapt=_observe_percent,
+        mistakes=[PERCENT_THROUGH_DATA, PROBS_CHANGED, PERCENT_TRACKED],
+        right_examples=[_percent_no_grad, _percent_clone_mul_, _percent_list],
+        wrong_examples=[
+            wrong(_percent_data_bug, "made through .data"),
+            wrong(_percent_data_copy, "made through .data"),
+            wrong(_percent_detach_mul_, "probs itself was changed in place"),
+            wrong(_percent_tracked, "still part of the graph"),
+            wrong(_percent_wrong_scale, "times 100"),
+            wrong(lambda: torch.tensor([0.1966, 0.25, 0.1966]), "pass the function itself"),
+        ],
     ),
 )

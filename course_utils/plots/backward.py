@@ -1,6 +1,6 @@
 """The backward pass, step by step, drawn on the graph of ``draw_graph``.
 
-Introduced in chapter 01 (e = (a·b)·d); used again in 03, 04 and 14. Each frame is the graph
+Introduced in chapter 02 (e = (a·b)·d); used again in 03, 04 and 14. Each frame is the graph
 after one step of :func:`course_utils.backward_steps`: the node that just ran has a thick red
 border, nodes still waiting are pale, every edge a gradient has already travelled carries its
 value, and each leaf shows its ``.grad`` as torch holds it at that moment. In a live front end a
@@ -27,14 +27,17 @@ def graph_layout(graph: Sequence[GraphNode]) -> tuple[dict[int, tuple[float, flo
     >>> import torch; from course_utils.graph import walk_graph
     >>> x = torch.ones(2, requires_grad=True)
     >>> graph_layout(walk_graph((5 * x).sum(), {"x": x}))
-    ({0: (0.0, 0), 1: (0.0, -1), 2: (0.0, -2)}, 1, 2)
+    ({0: (0.0, 0.0), 1: (0.0, -1.0), 2: (0.0, -2.0)}, 1, 2)
     """
     layers: dict[int, list[int]] = {}
     for node in graph:
         layers.setdefault(node.depth, []).append(node.index)
-    position = {index: (slot - (len(members) - 1) / 2, -depth)
+    position = {index: (slot - (len(members) - 1) / 2, float(-depth))
                 for depth, members in layers.items() for slot, index in enumerate(members)}
     return position, max(len(members) for members in layers.values()), max(layers)
+
+
+TITLE_SPACE = 0.4  # inches above each frame for its title
 
 
 def draw_backward_step(steps: BackwardSteps, after: int, ax: Any = None, fontsize: float = 12) -> Any:
@@ -46,66 +49,100 @@ def draw_backward_step(steps: BackwardSteps, after: int, ax: Any = None, fontsiz
     >>> ax.get_title(loc="left")
     'step 2 of 3: AccumulateGrad → a'
     """
+    from matplotlib.patches import FancyArrowPatch
+
     if not 0 <= after <= len(steps):
         raise ValueError(f"after must be between 0 and {len(steps)} (the number of steps), got {after}")
     position, width, depth = graph_layout(steps.graph)
+    fontsize *= _font_scale(width, depth)
     if ax is None:
         from matplotlib.figure import Figure
 
-        ax = Figure(figsize=_frame_size(width, depth), layout="constrained").subplots()
+        frame_w, frame_h = _frame_size(width, depth)
+        ax = Figure(figsize=(frame_w, frame_h + TITLE_SPACE)).add_axes(
+            (0.0, 0.0, 1.0, frame_h / (frame_h + TITLE_SPACE)))
+    ax.set_xlim(-width / 2 - 0.1, width / 2 + 0.1)
+    ax.set_ylim(-depth - 0.55, 0.5)
+    box = ax.get_position()  # points per unit of x and y, to end arrows at the boxes' edges
+    scale = (box.width * ax.figure.get_figwidth() * 72 / (width + 0.2),
+             box.height * ax.figure.get_figheight() * 72 / (depth + 1.05))
     ran = {s.node: s for s in steps.steps[:after]}
     current = steps[after - 1].node if after else None
     grads = steps.leaf_grads(after)
-    boxes = {}
+    texts = {n.index: steps.labels[n.index] + (f"\ngrad = {number_text(grads[n.index])}" if n.is_leaf else "")
+             for n in steps.graph}
     for node in steps.graph:
-        text = steps.labels[node.index]
-        if node.is_leaf:
-            text += f"\ngrad = {number_text(grads[node.index])}"
         waiting, now = node.index not in ran, node.index == current
-        boxes[node.index] = ax.text(*position[node.index], text, ha="center", va="center", fontsize=fontsize,
-                                    zorder=3, alpha=0.45 if waiting else 1.0, bbox=dict(
-            boxstyle="round,pad=0.4", facecolor=PALETTE[1] if node.is_leaf else PALETTE[9],
-            alpha=0.3 if waiting else 0.9, edgecolor=CURRENT if now else "#333333", linewidth=3.0 if now else 1.0))
-    inch_x, inch_y = _frame_size(width, depth)[0] / (width + 0.2), _frame_size(width, depth)[1] / (depth + 1.05)
-    for node in steps.graph:
+        ax.text(*position[node.index], texts[node.index], ha="center", va="center", fontsize=fontsize, zorder=3,
+                alpha=0.45 if waiting else 1.0, bbox=dict(
+                    boxstyle="round,pad=0.4", facecolor=PALETTE[1] if node.is_leaf else PALETTE[9],
+                    alpha=0.3 if waiting else 0.9, edgecolor=CURRENT if now else "#333333",
+                    linewidth=3.0 if now else 1.0))
         sent = ran[node.index].sends if node.index in ran else ()
         for child in dict.fromkeys(node.children):  # one arrow per pair, even for a * a
             values = [number_text(g) for target, g in sent if target == child]
             (x0, y0), (x1, y1) = position[node.index], position[child]
-            bend = _bend(steps, position, node.index, child, inch_x, inch_y, fontsize)
-            ax.annotate("", xy=(0.5, 1.0), xycoords=boxes[child], xytext=(0.5, 0.0), textcoords=boxes[node.index],
-                        arrowprops=dict(arrowstyle="-|>", color="#333333" if values else "#bbbbbb",
-                                        lw=2.0 if values else 1.2, shrinkA=4, shrinkB=6,
-                                        connectionstyle=f"arc3,rad={bend}"))
-            if values:  # halfway along the arrow (arc3's curve passes half the bend beside the midpoint)
-                dx, dy = (x1 - x0) * inch_x, (y1 - y0) * inch_y
-                mid_x = (x0 + x1) / 2 + 0.5 * bend * dy / inch_x
-                mid_y = (y0 + y1) / 2 - 0.5 * bend * dx / inch_y
-                ax.text(mid_x, mid_y, " + ".join(values), ha="center", va="center",
-                        fontsize=fontsize * 0.95, color=CURRENT if node.index == current else "#222222", zorder=4,
+            dx, dy = (x1 - x0) * scale[0], (y1 - y0) * scale[1]  # in points
+            bend = _bend(texts, position, node.index, child, (dx * dx + dy * dy) ** 0.5, fontsize)
+            # start and end on the boxes' edges, leaving towards arc3's control point, bend·(dy, −dx) off the middle
+            start = _step_out(position[node.index], texts[node.index], dx / 2 + bend * dy, dy / 2 - bend * dx,
+                              fontsize, scale, 0)
+            end = _step_out(position[child], texts[child], -(dx / 2 - bend * dy), -(dy / 2 + bend * dx),
+                            fontsize, scale, 2)
+            ax.add_artist(FancyArrowPatch(  # add_artist, not add_patch: the limits are fixed, skip recomputing them
+                start, end, arrowstyle="-|>", mutation_scale=fontsize * 1.2, shrinkA=0, shrinkB=0, zorder=2,
+                color="#333333" if values else "#bbbbbb", lw=2.0 if values else 1.2,
+                connectionstyle=f"arc3,rad={bend}"))
+            if values:  # halfway along the arrow: the curve passes half the bend beside the midpoint
+                sdx, sdy = (end[0] - start[0]) * scale[0], (end[1] - start[1]) * scale[1]
+                ax.text((start[0] + end[0]) / 2 + (0.5 * bend * sdy + (4 if bend else 0)) / scale[0],
+                        (start[1] + end[1]) / 2 - 0.5 * bend * sdx / scale[1], " + ".join(values),
+                        ha="left" if bend else "center", va="center", fontsize=fontsize * 0.95, zorder=4,
+                        color=CURRENT if node.index == current else "#222222",
                         bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none"))
-    ax.set_xlim(-width / 2 - 0.1, width / 2 + 0.1)
-    ax.set_ylim(-depth - 0.55, 0.5)
     ax.axis("off")
     title = "before backward()" if not after else f"step {after} of {len(steps)}: {steps[after - 1].label}"
-    ax.set_title(title, fontsize=fontsize, loc="left")
+    ax.set_title(title, fontsize=fontsize, loc="left", pad=4)
     return ax
 
 
-def _bend(steps: BackwardSteps, position: dict, start: int, end: int, inch_x: float, inch_y: float,
-          fontsize: float) -> float:
+def _half_box(text: str, fontsize: float) -> tuple[float, float]:
+    """Half the width and height of a node's box, in points (DejaVu Sans is about 0.6 em a character)."""
+    lines = text.split("\n")
+    pad = 0.4 * fontsize
+    return max(map(len, lines)) * 0.3 * fontsize + pad, len(lines) * 0.6 * fontsize + pad
+
+
+def _step_out(centre: tuple[float, float], text: str, dx: float, dy: float, fontsize: float,
+              scale: tuple[float, float], margin: float) -> tuple[float, float]:
+    """The point where a line from a box's centre in direction (dx, dy) points leaves the box (data units)."""
+    half_w, half_h = _half_box(text, fontsize)
+    length = (dx * dx + dy * dy) ** 0.5 or 1.0
+    reach = min(half_w * length / (abs(dx) or 1e-9), half_h * length / (abs(dy) or 1e-9)) + margin
+    return centre[0] + dx / length * reach / scale[0], centre[1] + dy / length * reach / scale[1]
+
+
+def _bend(texts: dict[int, str], position: dict, start: int, end: int, chord: float, fontsize: float) -> float:
     """0 for an edge between neighbouring rows; else arc3's rad that curves it clear of the boxes between."""
-    (x0, y0), (x1, y1) = position[start], position[end]
+    y0, y1 = position[start][1], position[end][1]
     if y0 - y1 <= 1:
         return 0.0
     between = [i for i, (x, y) in position.items() if y1 < y < y0]
-    half = max(len(max(steps.labels[i].split("\n"), key=len)) * fontsize * 0.32 / 72 + 0.15 for i in between)
-    chord = ((x1 - x0) ** 2 * inch_x**2 + (y1 - y0) ** 2 * inch_y**2) ** 0.5
-    return -min(1.2, 2 * (half + 0.15) / chord)
+    half = max(_half_box(texts[i], fontsize)[0] for i in between)
+    return -min(1.2, 2 * (half + 8) / chord)
 
 
 def _frame_size(width: int, depth: int) -> tuple[float, float]:
-    return max(3.8, 1.9 * width), 0.95 * depth + 1.3
+    """Inches for one frame's graph: room for the course's small graphs, capped so that a big one stays one screen."""
+    return min(12.0, max(3.8, 1.9 * width)), min(9.0, 0.95 * depth + 1.1)
+
+
+def _font_scale(width: int, depth: int) -> float:
+    """Below 1 where _frame_size was capped: a big graph gets smaller text rather than a huge image."""
+    return min(1.0, 12.0 / max(3.8, 1.9 * width), 9.0 / (0.95 * depth + 1.1))
+
+
+LEGEND = "red border: the node that runs in that step · pale: not run yet · on the arrows: the gradient sent"
 
 
 def backward_filmstrip(steps: BackwardSteps, frames: Sequence[int] | None = None, columns: int | None = None) -> Any:
@@ -129,14 +166,16 @@ def backward_filmstrip(steps: BackwardSteps, frames: Sequence[int] | None = None
     frame_w, frame_h = _frame_size(width, depth)
     columns = columns or (2 if frame_w <= 4.2 and len(frames) > 1 else 1)
     rows = -(-len(frames) // columns)
-    fig = Figure(figsize=(frame_w * columns, frame_h * rows), layout="constrained")
-    axes = fig.subplots(rows, columns, squeeze=False).flatten()
-    for ax, k in zip(axes, frames):
-        draw_backward_step(steps, k, ax=ax)
-    for ax in axes[len(frames):]:
-        fig.delaxes(ax)
-    fig.supxlabel("red border: the node that runs in that step · pale: not run yet · on the arrows: the "
-                  "gradient sent", fontsize=10, color="#444444")
+    gap, legend = 0.25, 0.35  # inches between frames, and for the legend line at the bottom
+    cell_w, cell_h = frame_w + gap, frame_h + TITLE_SPACE
+    fig_w, fig_h = cell_w * columns - gap, cell_h * rows + legend
+    fig = Figure(figsize=(fig_w, fig_h))
+    for k, step in enumerate(frames):
+        row, column = divmod(k, columns)
+        left, bottom = column * cell_w, fig_h - (row + 1) * cell_h
+        ax = fig.add_axes((left / fig_w, bottom / fig_h, frame_w / fig_w, frame_h / fig_h))
+        draw_backward_step(steps, step, ax=ax)
+    fig.text(0.5, 0.1 / fig_h, LEGEND, ha="center", va="bottom", fontsize=10, color="#444444")
     return fig
 
 
@@ -162,7 +201,7 @@ def _player(steps: BackwardSteps) -> Any:
     """Play + slider (ipywidgets) over one frame image, drawn on demand and kept."""
     import io
 
-    import ipywidgets as widgets
+    import ipywidgets as widgets  # type: ignore[import-untyped]
 
     cache: dict[int, bytes] = {}
 

@@ -31,7 +31,7 @@ def plot_table(rows: Sequence[str], columns: Sequence[str], cells: Sequence[Sequ
         raise ValueError(f"cells must have {len(rows)} rows of {len(columns)} values each, got "
                          f"{[len(row) for row in cells]}")
     if ax is None:
-        _, ax = plt.subplots(figsize=(width, 0.55 * (len(rows) + 1) + (0.5 if title else 0.1)))
+        _, ax = plt.subplots(figsize=(width, 0.42 * (len(rows) + 1) + (0.3 if title else 0.1)))
     text = [["yes" if v is True else "no" if v is False else str(v) for v in row] for row in cells]
     colours = [[YES if v is True else NO if v is False else "white" for v in row] for row in cells]
     table = ax.table(cellText=text, cellColours=colours, rowLabels=rows, colLabels=columns,

@@ -1,0 +1,285 @@
+"""Chapter 02's exercises, tried the way beginners answer them, and the chapter's claims about the graph.
+
+Each attempt is what a learner types in place of the exercise's ``raise NotImplementedError`` line of
+the learner edition; the test runs the whole exercise cell (its own ``check(...)`` line included) in a
+namespace made by running the chapter's earlier cells, and asserts what the check says: the named
+mistake it records, a phrase of its message, or that a right answer in another form passes. The
+attempts are the ones tried in a real kernel on the learner edition (see the instructor guide).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import nbformat  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+import course_utils  # noqa: E402
+from course_utils.checks import EXERCISES, WrongAnswer, check, reset_attempts  # noqa: E402
+from course_utils.exercises import graph_behind_autograd as chapter  # noqa: E402
+from coursetools.notebooks import NOTEBOOK_DIR  # noqa: E402
+
+CHAPTER = "02_graph_behind_autograd"
+SLUG = "graph_behind_autograd"
+ACCEPTED = "accepted"
+WALK = "node = t.grad_fn\n    while type(node).__name__ != 'AccumulateGrad':\n"
+NEXT = "        node = next(fn for fn, _ in node.next_functions if fn is not None)\n"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """``code`` replaces the exercise's raise line; ``verdict`` is ACCEPTED, a Mistake name, or ``~phrase``."""
+
+    exercise: str
+    label: str
+    code: str
+    verdict: str
+
+
+def names(*labels: str) -> str:
+    return f"grad_fn_names = {list(labels)!r}"
+
+
+ATTEMPTS = [
+    # 2.1: the grad_fn of r1 = sqrt(a*a + b*b), r2 = (a + b) * 2, r3 = (a * b).exp(), r4 = a * b - b
+    Attempt("name_the_grad_fn", "the old single answer", 'grad_fn_names = "SqrtBackward0"', "~a list of four names"),
+    Attempt("name_the_grad_fn", "the first operation of each",
+            names("MulBackward0", "AddBackward0", "MulBackward0", "MulBackward0"), "grad_fn_is_an_earlier_operation"),
+    Attempt("name_the_grad_fn", "r4's first operation", names("SqrtBackward0", "MulBackward0", "ExpBackward0",
+                                                             "MulBackward0"), "grad_fn_is_an_earlier_operation"),
+    Attempt("name_the_grad_fn", "r1's inner addition", names("AddBackward0", "MulBackward0", "ExpBackward0",
+                                                            "SubBackward0"), "grad_fn_is_an_earlier_operation"),
+    Attempt("name_the_grad_fn", "r2 read inside out", names("SqrtBackward0", "AddBackward0", "ExpBackward0",
+                                                           "SubBackward0"), "grad_fn_is_an_earlier_operation"),
+    Attempt("name_the_grad_fn", "an operation r4 does not have", names("SqrtBackward0", "MulBackward0", "ExpBackward0",
+                                                                      "AddBackward0"), "grad_fn_not_in_expression"),
+    Attempt("name_the_grad_fn", "AccumulateGrad for a result",
+            names("SqrtBackward0", "MulBackward0", "AccumulateGrad", "SubBackward0"),
+            "result_grad_fn_is_accumulate_grad"),
+    Attempt("name_the_grad_fn", "None for a result", 'grad_fn_names = ["SqrtBackward0", "MulBackward0", None, '
+            '"SubBackward0"]', "result_without_grad_fn"),
+    Attempt("name_the_grad_fn", "short names", names("Sqrt", "Mul", "Exp", "Sub"), "~not one of the node names"),
+    Attempt("name_the_grad_fn", "three names", names("SqrtBackward0", "MulBackward0", "ExpBackward0"), "~four names"),
+    Attempt("name_the_grad_fn", "right, loose spelling", names("SqrtBackward", "mulbackward0", " ExpBackward0",
+                                                              "SubBackward0"), ACCEPTED),
+    Attempt("name_the_grad_fn", "right, a dict", 'grad_fn_names = {"r1": "SqrtBackward0", "r2": "MulBackward0", '
+            '"r3": "ExpBackward0", "r4": "SubBackward0"}', ACCEPTED),
+    Attempt("name_the_grad_fn", "right, computed after all", "a = torch.tensor(3.0, requires_grad=True)\n"
+            "b = torch.tensor(4.0, requires_grad=True)\ngrad_fn_names = [type(r.grad_fn).__name__ for r in "
+            "(torch.sqrt(a * a + b * b), (a + b) * 2, (a * b).exp(), a * b - b)]", ACCEPTED),
+    # 2.2: leaves among w, x, b (made), h = w * x, out = h + b, scale = x * 10
+    Attempt("which_are_leaves", "leaf = requires_grad", 'leaf_names = {"w", "b"}', "leaf_means_requires_grad"),
+    Attempt("which_are_leaves", "computed = non-leaf", 'leaf_names = {"w", "x", "b"}', "computed_means_non_leaf"),
+    Attempt("which_are_leaves", "the output", 'leaf_names = {"out"}', "output_is_a_leaf"),
+    Attempt("which_are_leaves", "the results", 'leaf_names = {"h", "out"}', "leaves_and_results_swapped"),
+    Attempt("which_are_leaves", "everything", 'leaf_names = {"w", "x", "b", "h", "out", "scale"}',
+            "everything_is_a_leaf"),
+    Attempt("which_are_leaves", "scale but not x", 'leaf_names = {"w", "b", "scale"}', "~at least one option"),
+    Attempt("which_are_leaves", "right, a list", 'leaf_names = ["w", "x", "b", "scale"]', ACCEPTED),
+    # 2.3: which of r1 = p*q, r2 = q*q, r3 = p*0, r4 = q + p.item(), r5 = p > 1 require grad
+    Attempt("predict_requires_grad", "zero stops tracking", 'need_grad = {"r1"}', "zero_stops_tracking"),
+    Attempt("predict_requires_grad", ".item() keeps history", 'need_grad = {"r1", "r3", "r4"}', "item_keeps_history"),
+    Attempt("predict_requires_grad", "comparisons", 'need_grad = {"r1", "r3", "r5"}', "comparison_requires_grad"),
+    Attempt("predict_requires_grad", "both", 'need_grad = {"r1", "r3", "r4", "r5"}', "item_keeps_history"),
+    Attempt("predict_requires_grad", "q * q", 'need_grad = {"r1", "r2", "r3"}', "untracked_inputs_tracked"),
+    Attempt("predict_requires_grad", "all", 'need_grad = {"r1", "r2", "r3", "r4", "r5"}', "everything_requires_grad"),
+    Attempt("predict_requires_grad", "a mixed guess", 'need_grad = {"r1", "r4"}', "~at least one option"),
+    Attempt("predict_requires_grad", "the tensors themselves", "need_grad = {r1, r3}", "~is not one of the options"),
+    Attempt("predict_requires_grad", "right, a tuple", 'need_grad = ("r3", "R1")', ACCEPTED),
+    # 2.4: leaf_of(t)
+    Attempt("walk_to_the_leaf", "always the first pair",
+            f"def leaf_of(t):\n    {WALK}        node = node.next_functions[0][0]\n    return node.variable",
+            "followed_none_entry"),
+    Attempt("walk_to_the_leaf", "the node, not the leaf", f"def leaf_of(t):\n    {WALK}{NEXT}    return node",
+            "returned_accumulate_grad"),
+    Attempt("walk_to_the_leaf", "no return", f"def leaf_of(t):\n    {WALK}{NEXT}    node.variable", "~returned None"),
+    Attempt("walk_to_the_leaf", "one step", "def leaf_of(t):\n    return t.grad_fn.next_functions[0][0].variable",
+            "stopped_too_early"),
+    Attempt("walk_to_the_leaf", "one step, the node", "def leaf_of(t):\n    return t.grad_fn.next_functions[0][0]",
+            "stopped_at_a_node"),
+    Attempt("walk_to_the_leaf", "a copy", f"def leaf_of(t):\n    {WALK}{NEXT}    return node.variable.detach()",
+            "returned_a_copy"),
+    Attempt("walk_to_the_leaf", "the pair", "def leaf_of(t):\n    node, pair = t.grad_fn, None\n"
+            "    while type(node).__name__ != 'AccumulateGrad':\n"
+            "        pair = next(p for p in node.next_functions if p[0] is not None)\n        node = pair[0]\n"
+            "    return pair", "returned_a_pair"),
+    Attempt("walk_to_the_leaf", "the input itself", "def leaf_of(t):\n    return t", "returned_the_result"),
+    Attempt("walk_to_the_leaf", "the chapter's w", "def leaf_of(t):\n    return w", "~not the leaf of this graph"),
+    Attempt("walk_to_the_leaf", "called, not passed", f"def leaf_of(t):\n    {WALK}{NEXT}    return node.variable\n"
+            "leaf_of = leaf_of(out)", "~pass the function itself"),
+    Attempt("walk_to_the_leaf", "right, until next_functions is empty", "def leaf_of(t):\n    node = t.grad_fn\n"
+            "    while node.next_functions:\n"
+            "        node = [fn for fn, _ in node.next_functions if fn is not None][0]\n"
+            "    return node.variable", ACCEPTED),
+    Attempt("walk_to_the_leaf", "right, recursive", "def leaf_of(t, node=None):\n    node = node or t.grad_fn\n"
+            "    if hasattr(node, 'variable'):\n        return node.variable\n"
+            "    return leaf_of(t, next(fn for fn, _ in node.next_functions if fn is not None))", ACCEPTED),
+    # 2.5: what reaches q in f = (p + q) * q
+    Attempt("contributions_to_q", "q.grad", "p = torch.tensor(1.0, requires_grad=True)\n"
+            "q = torch.tensor(2.0, requires_grad=True)\ncourse_utils.backward_steps((p + q) * q, {'p': p, 'q': q})\n"
+            "contributions_to_q = q.grad", "total_for_contributions"),
+    Attempt("contributions_to_q", "reversed", "contributions_to_q = [2.0, 3.0]", "contributions_reversed"),
+    Attempt("contributions_to_q", "only the first", "contributions_to_q = [3.0]", "one_contribution_missing"),
+    Attempt("contributions_to_q", "only the addition's", "contributions_to_q = 2", "one_contribution_missing"),
+    Attempt("contributions_to_q", "the steps object", "p = torch.tensor(1.0, requires_grad=True)\n"
+            "q = torch.tensor(2.0, requires_grad=True)\n"
+            "contributions_to_q = course_utils.backward_steps((p + q) * q, {'p': p, 'q': q})",
+            "~not an answer the check can read"),
+    Attempt("contributions_to_q", "what the addition sends", "contributions_to_q = [2.0, 2.0]",
+            "one_node_for_contributions"),
+    Attempt("contributions_to_q", "the seed counted too", "contributions_to_q = [1.0, 3.0, 2.0]",
+            "seed_counted_as_contribution"),
+    Attempt("contributions_to_q", "a slip", "contributions_to_q = [3.0, 1.0]", "~not the contributions"),
+    Attempt("contributions_to_q", "right, read from the steps", "p = torch.tensor(1.0, requires_grad=True)\n"
+            "q = torch.tensor(2.0, requires_grad=True)\n"
+            "steps = course_utils.backward_steps((p + q) * q, {'p': p, 'q': q})\n"
+            "contributions_to_q = [g for s in steps for t, g in s.sends if steps.targets[t] == 'q']", ACCEPTED),
+    Attempt("contributions_to_q", "right, a tuple of ints", "contributions_to_q = (3, 2)", ACCEPTED),
+]
+
+
+def _code_cells() -> list[str]:
+    nb = nbformat.read(NOTEBOOK_DIR / "learner" / f"{CHAPTER}.ipynb", as_version=4)
+    return [cell.source for cell in nb.cells if cell.cell_type == "code"][1:]  # the setup cell is the test's own
+
+
+def _exercise_of(source: str) -> str | None:
+    found = re.search(r'raise NotImplementedError\("Exercise ([\w.]+):', source)
+    return found.group(1).split(".", 1)[1] if found else None
+
+
+def typed_into(cell: str, code: str) -> str:
+    """The exercise cell with its raise line replaced by ``code``, indented like that line."""
+    lines = cell.split("\n")
+    k = next(i for i, line in enumerate(lines) if "raise NotImplementedError" in line)
+    indent = lines[k][: len(lines[k]) - len(lines[k].lstrip())]
+    typed = [indent + line if line else line for line in code.strip("\n").split("\n")]
+    return "\n".join(lines[:k] + typed + lines[k + 1:])
+
+
+def before(exercise: str) -> tuple[str, dict]:
+    """The exercise's cell, and a namespace made by running every other cell above it (as a learner would)."""
+    namespace = {"torch": torch, "np": np, "course_utils": course_utils, "check": check, "device": torch.device("cpu")}
+    for source in _code_cells():
+        if _exercise_of(source) == exercise:
+            return source, namespace
+        if _exercise_of(source) is None:
+            exec(source, namespace)
+    raise KeyError(exercise)
+
+
+@pytest.fixture(autouse=True)
+def strict_checks(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("COURSE_CHECKS_STRICT", "1")
+    monkeypatch.setenv("COURSE_LIVE", "0")
+    reset_attempts()
+    yield
+    plt.close("all")
+
+
+def run_attempt(attempt: Attempt) -> WrongAnswer | None:
+    cell, namespace = before(attempt.exercise)
+    try:
+        exec(typed_into(cell, attempt.code), namespace)
+    except WrongAnswer as verdict:
+        return verdict
+    return None
+
+
+@pytest.mark.parametrize("attempt", ATTEMPTS, ids=[f"{a.exercise}: {a.label}" for a in ATTEMPTS])
+def test_a_beginners_answer_gets_the_right_verdict(attempt: Attempt, capsys: pytest.CaptureFixture[str]) -> None:
+    verdict = run_attempt(attempt)
+    if attempt.verdict == ACCEPTED:
+        assert verdict is None, f"a right answer was refused: {verdict}"
+        assert capsys.readouterr().out.rstrip().endswith(f"Correct: {SLUG}.{attempt.exercise} "
+                                                          f"({EXERCISES[f'{SLUG}.{attempt.exercise}'].title})")
+    elif attempt.verdict.startswith("~"):
+        assert verdict is not None, "a wrong answer was accepted"
+        assert attempt.verdict[1:] in " ".join(str(verdict).split())
+    else:
+        assert verdict is not None, "a wrong answer was accepted"
+        assert verdict.mistake == attempt.verdict, f"recorded {verdict.mistake!r}:\n{verdict}"
+
+
+def test_every_exercise_has_attempts_and_most_wrong_ones_are_named() -> None:
+    exercises = [e for e in map(_exercise_of, _code_cells()) if e]
+    assert sorted(exercises) == sorted({a.exercise for a in ATTEMPTS})
+    for exercise in exercises:
+        tried = [a for a in ATTEMPTS if a.exercise == exercise]
+        wrong = [a for a in tried if a.verdict != ACCEPTED]
+        named = [a for a in wrong if not a.verdict.startswith("~")]
+        assert len(wrong) >= 5 and len(tried) > len(wrong), exercise
+        assert len(named) >= 0.6 * len(wrong), exercise
+
+
+def test_every_exercise_has_a_first_step_and_hints_that_grow() -> None:
+    for exercise_id in [i for i in EXERCISES if i.startswith(SLUG + ".")]:
+        exercise = EXERCISES[exercise_id]
+        assert exercise.first_step.strip() and exercise.hint.strip(), exercise_id
+        reset_attempts()
+        texts = []
+        for _ in range(3):
+            with pytest.raises(WrongAnswer) as info:
+                check(exercise_id, 12345)
+            texts.append(str(info.value))
+        assert "Hint:" not in texts[0] and "Hint:" in texts[1] and "First step:" in texts[2], exercise_id
+
+
+def test_no_feedback_of_the_prediction_exercises_names_an_answer() -> None:
+    """Issue 13: 2.1's and 2.3's hints settled the answer after one try. No text may name a result's node."""
+    answers = chapter._grad_fn_names()
+    assert answers == ["SqrtBackward0", "MulBackward0", "ExpBackward0", "SubBackward0"]
+    exercise = EXERCISES[f"{SLUG}.name_the_grad_fn"]
+    mistakes = [chapter.EARLIER_OPERATION, chapter.NOT_IN_EXPRESSION, chapter.LEAF_NODE, chapter.NO_GRAD_FN]
+    for text in [exercise.hint, exercise.first_step, *(m.says for m in mistakes)]:
+        for name in answers:
+            assert name not in text, f"{name!r} in {text!r}"
+    for exercise_id in (f"{SLUG}.predict_requires_grad", f"{SLUG}.which_are_leaves"):
+        exercise = EXERCISES[exercise_id]
+        right = sorted(exercise.expected_choice())
+        for text in (exercise.hint, exercise.first_step):
+            assert not all(re.search(rf"\b{label}\b", text) for label in right), f"{exercise_id}: {text}"
+    walk = EXERCISES[f"{SLUG}.walk_to_the_leaf"]
+    assert ".variable" not in walk.hint + walk.first_step, "the attribute that holds the leaf is the exercise's to find"
+
+
+def test_no_stored_output_after_an_exercise_shows_its_answer() -> None:
+    """Issue 13: 2.1 was followed by a cell printing 'SqrtBackward0'."""
+    nb = nbformat.read(NOTEBOOK_DIR / f"{CHAPTER}.ipynb", as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    start = next(k for k, c in enumerate(code) if 'check("graph_behind_autograd.name_the_grad_fn"' in c.source)
+    later = "\n".join(o.get("text", "") for c in code[start + 1:] for o in c.get("outputs", []))
+    for name in ("SqrtBackward0", "ExpBackward0", "SubBackward0"):
+        assert name not in later
+
+
+def test_next_functions_holds_a_pair_per_tensor_input_as_the_chapter_says() -> None:
+    """Issue 14: "one pair per input" was not exact. On the installed torch: 2 * x has a (None, 0) for the 2,
+    x ** 2 has a single pair; the chapter's cell prints both, and its prose says so."""
+    x = torch.tensor(2.0, requires_grad=True)
+    pairs = {text: [(None if n is None else type(n).__name__, i) for n, i in r.grad_fn.next_functions]
+             for text, r in [("2 * x", 2 * x), ("x ** 2", x**2), ("x * k", x * torch.tensor(3.0))]}
+    assert pairs == {"2 * x": [("AccumulateGrad", 0), (None, 0)], "x ** 2": [("AccumulateGrad", 0)],
+                     "x * k": [("AccumulateGrad", 0), (None, 0)]}
+    prose = "\n".join(c.source for c in nbformat.read(NOTEBOOK_DIR / f"{CHAPTER}.ipynb", as_version=4).cells
+                      if c.cell_type == "markdown")
+    assert "one pair per input" not in prose
+    assert "In `2 * u` PyTorch turns the 2 into a tensor" in prose and "its node has a single pair" in prose
+
+
+def test_the_step_through_shows_12_8_and_6_arriving_in_torch_order() -> None:
+    nb = nbformat.read(NOTEBOOK_DIR / f"{CHAPTER}.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and "show_backward(steps)" in c.source)
+    text = "".join(o.get("text", "") for o in cell.outputs)
+    rows = [line.split() for line in text.strip().splitlines()[1:]]
+    assert [row[-1] for row in rows if "AccumulateGrad" in row] == ["6", "12", "8"]
+    assert rows[0][:3] == ["1", "MulBackward0", "(e)"], "the node that produced e runs first"
+    assert "12 to a, 8 to b" in text, "what the node of c sends to a (the question before the cell)"
+    assert any("image/png" in o.get("data", {}) for o in cell.outputs), "the filmstrip is stored for the site"

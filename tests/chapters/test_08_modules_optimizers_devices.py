@@ -1,0 +1,165 @@
+"""Chapter 08's checks against the answers beginners type (found by working through the learner edition)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from course_utils.checks import WrongAnswer, check, reset_attempts
+from course_utils.exercises import modules_optimizers_devices as ch08
+
+SLUG = "modules_optimizers_devices"
+
+
+@pytest.fixture(autouse=True)
+def strict(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COURSE_CHECKS_STRICT", "1")
+    reset_attempts()
+
+
+def verdict(name: str, answer) -> WrongAnswer:
+    with pytest.raises(WrongAnswer) as info:
+        check(f"{SLUG}.{name}", answer)
+    return info.value
+
+
+def said(exc: WrongAnswer) -> str:
+    return " ".join(str(exc).split())
+
+
+def passes(name: str, answer, capsys: pytest.CaptureFixture[str]) -> None:
+    check(f"{SLUG}.{name}", answer)
+    assert capsys.readouterr().out.startswith(f"Correct: {SLUG}.{name}")
+
+
+def function_of(source: str, name: str):
+    namespace = {"torch": torch, "np": np}
+    exec(source, namespace)
+    return namespace[name]
+
+
+H = "def inactive_units(model, x):\n    with torch.no_grad():\n        h = model.relu(model.fc1(x))\n"
+
+
+# ---------------------------------------------------------------- 8.1
+@pytest.mark.parametrize("body, mistake", [
+    ("    return [u for u in range(h.shape[1]) if (h[:, u] == 0).any()]", "inactive_on_some_sample"),
+    ("    return [u for u in range(h.shape[1]) if h[0, u] == 0]", "first_sample_only"),
+    ("    return [u for u in range(3) if (h[:, u] == 0).all()]", "three_units_assumed"),
+    ("    return (h == 0).all(dim=0)", "mask_not_indices"),
+    ("    return [bool((h[:, u] == 0).all()) for u in range(h.shape[1])]", "mask_not_indices"),
+    ("    return [u for u in range(h.shape[1]) if (h[:, u] > 0).any()]", "listed_active_units"),
+])
+def test_8_1_every_wrong_reading_is_named(body, mistake) -> None:
+    assert verdict("inactive_units", function_of(H + body, "inactive_units")).mistake == mistake
+
+
+def test_8_1_finding_them_by_backward_is_named() -> None:
+    source = ("def inactive_units(model, x):\n    model(x).sum().backward()\n"
+              "    return [k for k, row in enumerate(model.fc1.weight.grad) if (row == 0).all()]")
+    assert verdict("inactive_units", function_of(source, "inactive_units")).mistake == "used_backward"
+
+
+def test_8_1_returning_the_activations_says_so() -> None:
+    assert "(activations?)" in said(verdict("inactive_units", function_of(H + "    return h", "inactive_units")))
+
+
+@pytest.mark.parametrize("body", [
+    "    return [u for u in range(h.shape[1]) if (h[:, u] == 0).all()]",
+    "    return list(np.flatnonzero((h.numpy() == 0).all(axis=0)))",         # numpy ints (issue #13)
+    "    return np.flatnonzero((h.numpy() == 0).all(axis=0))",               # a numpy array of ints
+    "    return torch.nonzero((h == 0).all(dim=0)).flatten()",               # a tensor of ints
+    "    return torch.nonzero((h == 0).all(dim=0))",                         # a (k, 1) tensor
+    "    return torch.where((h == 0).all(dim=0))",                           # a tuple of one tensor
+    "    return {u for u in range(h.shape[1]) if h[:, u].sum() == 0}",       # a set
+    "    return {u: 0 for u in range(h.shape[1]) if h[:, u].max() == 0}.keys()",
+    "    return [torch.tensor(u) for u in range(h.shape[1]) if (h[:, u] == 0).all()]",
+])
+def test_8_1_every_reasonable_form_of_the_indices_passes(body, capsys) -> None:
+    passes("inactive_units", function_of(H + body, "inactive_units"), capsys)
+
+
+def test_8_1_cases_cover_what_each_mistake_needs() -> None:
+    def facts(seed, batch, hidden=3):
+        model, x, _ = ch08._example(seed, batch, hidden)
+        active = ch08._activity(model, x)
+        return (ch08._units(~active.any(0)), ch08._units(~active.all(0)), ch08._units(~active[0]))
+    every, some, first = facts(7, 3)
+    assert every and every != some and every != first        # separates "all" from "any" and "first sample"
+    assert facts(17, 16)[0]                                    # a zero row with 16 samples (3 in 200)
+    assert any(u >= 3 for u in facts(10, 4, hidden=8)[0])      # a unit beyond the chapter's three
+    assert facts(0, 6)[0] == []                                # a batch without any zero row
+
+
+# ---------------------------------------------------------------- 8.2
+S = "def sgd_step(params, lr):\n"
+
+
+@pytest.mark.parametrize("body, mistake", [
+    ("    with torch.no_grad():\n        for p in params:\n            p = p - lr * p.grad", "rebinding_update"),
+    ("    return [p - lr * p.grad for p in params]", "rebinding_update"),
+    ("    with torch.no_grad():\n        for p in params:\n            p += lr * p.grad", "step_uphill"),
+    ("    for p in params:\n        p -= lr * p.grad", "update_recorded"),
+    ("    for p in params:\n        p.sub_(lr * p.grad)", "update_recorded"),
+    ("    for p in params:\n        p.data -= lr * p.grad", "update_through_data"),
+    ("    for p in params:\n        p.data = p.data - lr * p.grad", "update_through_data"),
+    ("    with torch.no_grad():\n        for p in params:\n            p -= lr * p.grad\n            p.grad = None",
+     "step_clears_grads"),
+    ("    with torch.no_grad():\n        for p in params:\n            p.grad *= lr\n            p -= p.grad",
+     "step_changes_grads"),
+    ("    for p in params:\n        p.requires_grad_(False)\n        p -= lr * p.grad", "parameter_untracked"),
+])
+def test_8_2_every_wrong_step_is_named(body, mistake) -> None:
+    assert verdict("sgd_step", function_of(S + body, "sgd_step")).mistake == mistake
+
+
+def test_8_2_a_step_that_stops_after_the_first_parameter_is_caught() -> None:
+    body = "    with torch.no_grad():\n        for p in params:\n            p -= lr * p.grad\n            return"
+    assert "is not what torch.optim.SGD's step gives" in said(verdict("sgd_step", function_of(S + body, "sgd_step")))
+
+
+@pytest.mark.parametrize("body", [
+    "    with torch.no_grad():\n        for p in params:\n            p -= lr * p.grad",
+    "    for p in params:\n        with torch.no_grad():\n            p.sub_(lr * p.grad)",
+    "    with torch.no_grad():\n        for p in params:\n            p.add_(p.grad, alpha=-lr)",
+    "    with torch.no_grad():\n        for p in params:\n            p.copy_(p - lr * p.grad)",
+    "    for p in params:\n        p.detach().sub_(lr * p.grad)",
+    "    torch.optim.SGD(params, lr=lr).step()",
+])
+def test_8_2_right_steps_pass(body, capsys) -> None:
+    passes("sgd_step", function_of(S + body, "sgd_step"), capsys)
+
+
+# ---------------------------------------------------------------- 8.3 and 8.4: the supersets of the answer
+# (not in wrong_examples: the test that no message contains the answer would find it in "You gave: [...]")
+@pytest.mark.parametrize("answer, mistake", [
+    ({"A"}, "zero_grad_must_come_first"),
+    ({"A", "B"}, "zero_grad_before_forward"),
+    ({"A", "C"}, "zero_grad_at_end_too_late"),
+    ({"A", "B", "C", "D"}, "zero_grad_anywhere"),
+    ({"A", "B", "C", "E"}, "gradients_reset_themselves"),
+    ({"A", "B", "C", "F"}, "zeroing_a_none_grad"),
+])
+def test_8_3_beliefs_are_named(answer, mistake) -> None:
+    assert verdict("where_to_zero_grad", answer).mistake == mistake
+
+
+@pytest.mark.parametrize("answer, mistake", [
+    ({"B", "E"}, "to_always_copies"),
+    ({"B", "C"}, "module_to_loses_leaves"),
+    ({"C", "E"}, "converted_never_a_leaf"),
+    ({"B", "C", "E", "F"}, "parameter_copy_is_parameter"),
+    ({"B", "C", "D", "E"}, "detach_keeps_requires_grad"),
+    ({"A", "B", "C", "E"}, "conversion_keeps_leaf"),
+])
+def test_8_4_beliefs_are_named(answer, mistake) -> None:
+    assert verdict("trainable_leaves", answer).mistake == mistake
+
+
+def test_references_come_from_running_torch() -> None:
+    assert ch08._zero_grad_correct() == {"A", "B", "C"}
+    assert ch08._trainable_leaves() == {"B", "C", "E"}
+
+
+def test_no_dead_helpers_are_left() -> None:
+    assert not hasattr(ch08, "_zero_rows") and not hasattr(ch08, "_as_index_list")

@@ -1,0 +1,292 @@
+"""Chapter 12 (hooks): the wrong answers a beginner typed in a real kernel, each rejected and named.
+
+Found by playing the learner edition through a kernel, answer by answer. Each case is the
+learner's code as typed (a function, or the value the cell passes), the misconception's name
+the check must record (the instructor's report counts it), or None where a clear sentence is
+the right reply and no misconception applies. The last test re-runs cells of the chapter out of
+order, as a learner does, and requires the stored output.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from course_utils.checks import WrongAnswer, check, reset_attempts
+from coursetools.paths import NOTEBOOK_DIR
+
+
+@pytest.fixture(autouse=True)
+def strict(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COURSE_CHECKS_STRICT", "1")
+    reset_attempts()
+
+
+def outputs_after_rerunning(path, rerun: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Run a chapter top to bottom in one kernel, then the cells ``rerun`` (by id) once more, in that order.
+
+    Returns the stored outputs and the outputs of the re-runs, by cell id, as the sanitize rules read them.
+    """
+    import copy
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    from coursetools.notebooks import KERNEL_ARGS, apply_kernel_env
+    from coursetools.sanitize import cell_text
+
+    apply_kernel_env()
+    nb = nbformat.read(path, as_version=4)
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    by_id = {cell.get("id"): cell for cell in code}
+    plan = copy.deepcopy(nb)
+    plan.cells = [copy.deepcopy(cell) for cell in code] + [copy.deepcopy(by_id[i]) for i in rerun]
+    NotebookClient(plan, timeout=120, kernel_name="python3", allow_errors=True, extra_arguments=KERNEL_ARGS,
+                   resources={"metadata": {"path": str(NOTEBOOK_DIR)}}).execute()
+    again = {cell.get("id"): cell_text(cell) for cell in plan.cells[len(code):]}
+    return {i: cell_text(by_id[i]) for i in rerun}, again
+
+
+def verdict(exercise_id: str, answer) -> WrongAnswer:
+    with pytest.raises(WrongAnswer) as info:
+        check(exercise_id, answer)
+    return info.value
+
+
+# --- 12.1 -----------------------------------------------------------------------------------------
+
+def in_place(grad):
+    return grad.clamp_(-0.5, 0.5)
+
+
+def by_assignment(grad):
+    grad[grad > 0.5] = 0.5
+    grad[grad < -0.5] = -0.5
+    return grad
+
+
+def forgot_return(grad):
+    grad.clamp(-0.5, 0.5)
+
+
+def in_float64(grad):
+    return grad.double().clamp(-0.5, 0.5)
+
+
+def python_min_max(grad):
+    return min(max(grad, -0.5), 0.5)
+
+
+def as_numpy(grad):
+    return grad.clamp(-0.5, 0.5).numpy()
+
+
+def by_norm(grad):
+    return grad * min(1.0, 0.5 / grad.norm().item())
+
+
+CLIP_WRONG = [
+    (lambda grad: grad.clamp(-1.0, 1.0), "clip_range_of_the_example"),
+    (in_place, "hook_modified_its_argument"),
+    (by_assignment, "hook_modified_its_argument"),
+    (forgot_return, "hook_returned_none"),
+    (lambda grad: torch.clamp(grad, max=0.5), "clipped_one_side_only"),
+    (lambda grad: torch.clamp(grad, min=-0.5), "clipped_one_side_only"),
+    (in_float64, "hook_changed_dtype"),
+    (lambda grad: grad * 0.5, "scaled_instead_of_clipped"),
+    (as_numpy, "hook_returned_no_tensor"),
+    (by_norm, "clipped_the_norm"),
+    (lambda grad: grad.clamp(-0.5, 0.5).flatten()[:1], "hook_changed_shape"),
+    (python_min_max, None),                               # "your code raised RuntimeError: Boolean value ..."
+    (torch.tensor([1.0, -0.5]), None),                    # the hook was called: "pass the hook itself"
+]
+
+
+@pytest.mark.parametrize("answer,mistake", CLIP_WRONG)
+def test_clip_hook_wrong_answers_are_named(answer, mistake) -> None:
+    assert verdict("hooks.clip_hook", answer).mistake == mistake
+
+
+def test_the_float64_hook_is_the_one_torch_refuses() -> None:
+    """The check names what torch itself rejects during backward()."""
+    x = torch.ones(3, requires_grad=True)
+    x.register_hook(in_float64)
+    with pytest.raises(RuntimeError, match="changed the type of value"):
+        (2 * x).sum().backward()
+    message = " ".join(str(verdict("hooks.clip_hook", in_float64)).split())
+    assert "torch.float64 tensor for a torch.float32 gradient" in message
+
+
+def test_clip_hook_accepts_other_correct_forms(capsys) -> None:
+    def printing(grad):
+        print("hook got", tuple(grad.shape))
+        return grad.clamp(-0.5, 0.5)
+
+    for answer in [lambda grad: torch.from_numpy(np.clip(grad.numpy(), -0.5, 0.5)), printing,
+                   lambda grad: grad.clip(min=-0.5, max=0.5)]:
+        check("hooks.clip_hook", answer)
+    assert capsys.readouterr().out.count("Correct: hooks.clip_hook") == 3
+
+
+def test_the_hint_no_longer_gives_the_answer() -> None:
+    from course_utils.checks import EXERCISES
+
+    exercise = EXERCISES["hooks.clip_hook"]
+    for text in (exercise.hint, exercise.first_step):
+        assert "clamp" not in text and "clip(" not in text.replace("clip_to_half(", "")
+
+
+# --- 12.2 and 12.3 --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("answer,mistake", [
+    (6.0, "rerun_replaces_hook"), (18.0, "hook_effects_added"), (3.0, "hooks_ignored"), (8.0, "forgot_the_factor_3"),
+    (12.0, "miscounted_hooks"), (48.0, "miscounted_hooks"), ("24", None), (torch.tensor([24.0, 24.0]), None)])
+def test_rerun_stacking_wrong_answers(answer, mistake) -> None:
+    assert verdict("hooks.rerun_stacking", answer).mistake == mistake
+
+
+def _seen_with(record_tensor_hook, record_post) -> dict:
+    """What the learner's own cell records (the exercise's setup, with the learner's recording)."""
+    w = torch.tensor([1.0, -1.0], requires_grad=True)
+    seen = {"tensor_hook": [], "post_accumulate": []}
+    w.register_hook(lambda grad: seen["tensor_hook"].append(record_tensor_hook(grad)))
+    w.register_post_accumulate_grad_hook(lambda p: seen["post_accumulate"].append(record_post(p)))
+    for _ in range(2):
+        (3 * w).sum().backward()
+    return seen
+
+
+def test_hook_order_views_of_grad_are_named() -> None:
+    """A real trap: p.grad[0] is a view, and backward() adds into .grad in place."""
+    seen = _seen_with(lambda grad: grad[0], lambda p: p.grad[0])
+    assert [float(v) for v in seen["post_accumulate"]] == [6.0, 6.0]
+    assert verdict("hooks.hook_order", seen).mistake == "recorded_views_of_grad"
+    check("hooks.hook_order", _seen_with(lambda grad: grad[0].item(), lambda p: p.grad[0].item()))
+
+
+@pytest.mark.parametrize("answer,mistake", [
+    ({"tensor_hook": [3.0, 6.0], "post_accumulate": [3.0, 3.0]}, "hook_kinds_swapped"),
+    ({"tensor_hook": [3.0, 3.0], "post_accumulate": [3.0, 3.0]}, "post_accumulate_sees_incoming"),
+    ({"tensor_hook": [3.0, 6.0], "post_accumulate": [3.0, 6.0]}, "tensor_hook_sees_grad"),
+    ({"tensor": [3.0, 3.0], "post": [3.0, 6.0]}, None),
+    ([3.0, 3.0, 3.0, 6.0], None)])
+def test_hook_order_wrong_answers(answer, mistake) -> None:
+    assert verdict("hooks.hook_order", answer).mistake == mistake
+
+
+def test_hook_order_whole_tensors_get_a_sentence_not_a_crash() -> None:
+    seen = _seen_with(lambda grad: grad.clone(), lambda p: p.grad.clone())
+    assert "holds 4 numbers" in str(verdict("hooks.hook_order", seen))
+
+
+# --- 12.4 -----------------------------------------------------------------------------------------
+
+def with_children(model, x):
+    outputs, handles = [], []
+    for m in model.children():
+        if isinstance(m, nn.Tanh):
+            handles.append(m.register_forward_hook(lambda mod, inp, out: outputs.append(out)))
+    model(x)
+    for h in handles:
+        h.remove()
+    return outputs
+
+
+def no_remove(model, x):
+    outputs = []
+    for m in model.modules():
+        if isinstance(m, nn.Tanh):
+            m.register_forward_hook(lambda mod, inp, out: outputs.append(out))
+    model(x)
+    return outputs
+
+
+def input_tuples(model, x):
+    outputs, handles = [], []
+    for m in model.modules():
+        if isinstance(m, nn.Tanh):
+            handles.append(m.register_forward_hook(lambda mod, inp, out: outputs.append(inp)))
+    model(x)
+    for h in handles:
+        h.remove()
+    return outputs
+
+
+def by_hand(model, x):
+    outputs = []
+    for layer in model:
+        x = layer(x)
+        if isinstance(layer, nn.Tanh):
+            outputs.append(x)
+    return outputs
+
+
+def every_module(model, x):
+    outputs, handles = [], []
+    for m in model.modules():
+        handles.append(m.register_forward_hook(lambda mod, inp, out: outputs.append(out)))
+    model(x)
+    for h in handles:
+        h.remove()
+    return outputs
+
+
+def run_twice(model, x):
+    outputs, handles = [], []
+    for m in model.modules():
+        if isinstance(m, nn.Tanh):
+            handles.append(m.register_forward_hook(lambda mod, inp, out: outputs.append(out)))
+    print(model(x).shape)
+    model(x)
+    for h in handles:
+        h.remove()
+    return outputs
+
+
+def returns_handles(model, x):
+    outputs, handles = [], []
+    for m in model.modules():
+        if isinstance(m, nn.Tanh):
+            handles.append(m.register_forward_hook(lambda mod, inp, out: outputs.append(out)))
+    model(x)
+    return handles
+
+
+def by_name(model, x):
+    outputs, handles = {}, []
+    for name, m in model.named_modules():
+        if isinstance(m, nn.Tanh):
+            handles.append(m.register_forward_hook(lambda mod, inp, out, name=name: outputs.__setitem__(name, out)))
+    model(x)
+    for h in handles:
+        h.remove()
+    return outputs
+
+
+@pytest.mark.parametrize("answer,mistake", [
+    (with_children, "children_not_modules"), (no_remove, "hooks_left_registered"),
+    (input_tuples, "captured_inputs_not_outputs"), (by_hand, "layers_called_by_hand"),
+    (every_module, "captured_other_layers"), (run_twice, "model_run_more_than_once"),
+    (returns_handles, "hooks_left_registered"), (by_name, None)])
+def test_capture_wrong_answers(answer, mistake, capsys) -> None:
+    assert verdict("hooks.capture_activations", answer).mistake == mistake
+
+
+def test_children_passes_a_flat_model_so_the_check_needs_nesting() -> None:
+    """Why the nested case exists: on the chapter's flat Sequential, children() is enough."""
+    from course_utils.exercises.hooks import _capture_tanh_outputs, _flat_case
+
+    model, x = _flat_case()
+    mine, right = with_children(model, x), _capture_tanh_outputs(model, x)
+    assert len(mine) == len(right) and all(torch.equal(a, b) for a, b in zip(mine, right))
+    assert "nested inside blocks" in str(verdict("hooks.capture_activations", with_children))
+
+
+# --- the chapter, re-run out of order -------------------------------------------------------------
+
+def test_fused_step_cell_after_the_logger_cell_prints_what_is_stored() -> None:
+    """Issue: cell 22 (the fused optimizer step) run after cell 28 (the logger) printed False."""
+    stored, again = outputs_after_rerunning(NOTEBOOK_DIR / "12_hooks.ipynb", rerun=["hooks-022"])
+    assert again["hooks-022"] == stored["hooks-022"]
+    assert "same parameters as the usual step: True" in again["hooks-022"]

@@ -1,0 +1,268 @@
+"""Chapter 13 (custom Functions, gradcheck): a beginner's wrong answers, each rejected and named.
+
+Found by playing the learner edition through a real kernel. Each case is the learner's code as
+typed and the misconception's name the check must record (None where a plain sentence is the
+right reply). The last test re-runs cells out of order, as a learner does.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from torch.autograd import gradcheck, gradgradcheck
+
+from course_utils.checks import WrongAnswer, check, reset_attempts
+from coursetools.paths import NOTEBOOK_DIR
+
+
+@pytest.fixture(autouse=True)
+def strict(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COURSE_CHECKS_STRICT", "1")
+    reset_attempts()
+
+
+def outputs_after_rerunning(path, rerun: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Run a chapter top to bottom in one kernel, then the cells ``rerun`` (by id) once more, in that order.
+
+    Returns the stored outputs and the outputs of the re-runs, by cell id, as the sanitize rules read them.
+    """
+    import copy
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    from coursetools.notebooks import KERNEL_ARGS, apply_kernel_env
+    from coursetools.sanitize import cell_text
+
+    apply_kernel_env()
+    nb = nbformat.read(path, as_version=4)
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    by_id = {cell.get("id"): cell for cell in code}
+    plan = copy.deepcopy(nb)
+    plan.cells = [copy.deepcopy(cell) for cell in code] + [copy.deepcopy(by_id[i]) for i in rerun]
+    NotebookClient(plan, timeout=120, kernel_name="python3", allow_errors=True, extra_arguments=KERNEL_ARGS,
+                   resources={"metadata": {"path": str(NOTEBOOK_DIR)}}).execute()
+    again = {cell.get("id"): cell_text(cell) for cell in plan.cells[len(code):]}
+    return {i: cell_text(by_id[i]) for i in rerun}, again
+
+
+
+
+def verdict(exercise_id: str, answer) -> WrongAnswer:
+    with pytest.raises(WrongAnswer) as info:
+        check(exercise_id, answer)
+    return info.value
+
+
+class _Forward(torch.autograd.Function):
+    """forward and setup_context of Exercise 13.1 as the chapter gives them; each case adds a backward."""
+
+    @staticmethod
+    def forward(x, y):
+        return x * torch.sin(y)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        x, y = inputs
+        ctx.save_for_backward(x, y)
+
+
+def mul_sin(backward):
+    return type("MulSin", (_Forward,), {"backward": staticmethod(backward)})
+
+
+def always_both(ctx, g):
+    x, y = ctx.saved_tensors
+    return g * torch.sin(y), g * x * torch.cos(y)
+
+
+def truthy_tuple(ctx, g):
+    x, y = ctx.saved_tensors
+    gx = gy = None
+    if ctx.needs_input_grad:          # a non-empty tuple is always true
+        gx, gy = g * torch.sin(y), g * x * torch.cos(y)
+    return gx, gy
+
+
+def indices_swapped(ctx, g):
+    x, y = ctx.saved_tensors
+    gx = g * torch.sin(y) if ctx.needs_input_grad[1] else None
+    gy = g * x * torch.cos(y) if ctx.needs_input_grad[0] else None
+    return gx, gy
+
+
+def guarded(fx, fy):
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        return (fx(g, x, y) if ctx.needs_input_grad[0] else None, fy(g, x, y) if ctx.needs_input_grad[1] else None)
+    return backward
+
+
+def right(ctx, g):
+    x, y = ctx.saved_tensors
+    needs_x, needs_y = ctx.needs_input_grad
+    return (g * torch.sin(y) if needs_x else None), (g * x * torch.cos(y) if needs_y else None)
+
+
+def only_one(ctx, g):
+    x, y = ctx.saved_tensors
+    return g * torch.sin(y)
+
+
+def summed(ctx, g):
+    x, y = ctx.saved_tensors
+    return (g * torch.sin(y)).sum(), (g * x * torch.cos(y)).sum()
+
+
+MUL_SIN_WRONG = [
+    (mul_sin(always_both), "computed_unneeded_gradient"),
+    (mul_sin(truthy_tuple), "computed_unneeded_gradient"),
+    (mul_sin(indices_swapped), "none_for_a_needed_gradient"),
+    (mul_sin(guarded(lambda g, x, y: g * x * torch.cos(y), lambda g, x, y: g * torch.sin(y))), "gradients_swapped"),
+    (mul_sin(guarded(lambda g, x, y: torch.sin(y), lambda g, x, y: x * torch.cos(y))), "grad_output_dropped"),
+    (mul_sin(guarded(lambda g, x, y: g * torch.sin(y), lambda g, x, y: -g * x * torch.cos(y))),
+     "sign_of_the_derivative_of_sin"),
+    (mul_sin(guarded(lambda g, x, y: g * torch.sin(y), lambda g, x, y: g * torch.cos(y))), "dropped_a_factor"),
+    (mul_sin(only_one), "one_gradient_per_input"),
+    (mul_sin(summed), "gradient_of_the_wrong_shape"),
+    (lambda x, y: x * torch.sin(y), None),               # a plain function: autograd would do the work
+]
+
+
+@pytest.mark.parametrize("answer,mistake", MUL_SIN_WRONG)
+def test_mul_sin_wrong_answers_are_named(answer, mistake) -> None:
+    assert verdict("custom_functions_gradcheck.mul_sin_backward", answer).mistake == mistake
+
+
+def test_mul_sin_instance_and_right_forms() -> None:
+    cls = mul_sin(right)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        instance = cls()
+    assert "an instance of the class" in str(verdict("custom_functions_gradcheck.mul_sin_backward", instance))
+    check("custom_functions_gradcheck.mul_sin_backward", cls)
+    check("custom_functions_gradcheck.mul_sin_backward", cls.apply)
+
+
+def test_a_backward_that_ignores_needs_input_grad_passes_gradcheck_and_still_fails() -> None:
+    """The exercise's point cannot be seen in the values: gradcheck alone accepts it."""
+    cls = mul_sin(always_both)
+    x, y = (torch.randn(3, dtype=torch.float64, requires_grad=True) for _ in range(2))
+    assert gradcheck(cls.apply, (x, y))
+    assert verdict("custom_functions_gradcheck.mul_sin_backward", cls).mistake == "computed_unneeded_gradient"
+
+
+@pytest.mark.parametrize("answer,mistake", [
+    ({"a"}, "gradcheck_seen_as_exact"), ({"a", "d"}, "float32_always_fails"),
+    ({"a", "b", "d", "e"}, "float32_default_step_passes"), ({"a", "e"}, "tiny_error_fails"),
+    ({"a", "c", "d", "e"}, "one_percent_error_passes"), ("a, d, e", None)])
+def test_gradcheck_predictions_wrong_answers(answer, mistake) -> None:
+    assert verdict("custom_functions_gradcheck.gradcheck_predictions", answer).mistake == mistake
+
+
+def test_gradcheck_predictions_accepts_other_spellings() -> None:
+    for answer in (["A", "D", "E"], ("a", "d", "e"), {"a": 1, "d": 2, "e": 3}.keys()):
+        check("custom_functions_gradcheck.gradcheck_predictions", answer)
+
+
+def exact_by_autograd(f, x, h):
+    x = x.detach().requires_grad_()
+    (g,) = torch.autograd.grad(f(x).sum(), x, create_graph=True)
+    (g2,) = torch.autograd.grad(g.sum(), x)
+    return g2
+
+
+def central_of_central(f, x, h):
+    d = lambda t: (f(t + h) - f(t - h)) / (2 * h)  # noqa: E731 (as typed)
+    return (d(x + h) - d(x - h)) / (2 * h)
+
+
+@pytest.mark.parametrize("answer,mistake", [
+    (lambda f, x, h: (f(x + h) - f(x) + f(x - h)) / h**2, "missing_the_2f"),
+    (lambda f, x, h: (f(x + h) - 2 * f(x) + f(x - h)) / (2 * h**2), "divided_by_2h_squared"),
+    (lambda f, x, h: (f(x + h) - 2 * f(x) + f(x - h)) / (h * 2), "divided_by_2h"),
+    (lambda f, x, h: (f(x + 2 * h) - 2 * f(x + h) + f(x)) / h**2, "one_sided_second_difference"),
+    (lambda f, x, h: (f(x + h) - f(x - h)) / (2 * h), "first_not_second_derivative"),
+    (lambda f, x, h: (lambda x: (f(x + h) - 2 * f(x) + f(x - h)) / h**2)(x.float()), "second_difference_in_float32"),
+    (exact_by_autograd, "autograd_instead_of_formula"),
+    (central_of_central, "second_difference_with_step_2h"),
+    (lambda f, x, h: ((f(x + h) - 2 * f(x) + f(x - h)) / h**2).sum().item(), None)])
+def test_second_difference_wrong_answers(answer, mistake) -> None:
+    assert verdict("custom_functions_gradcheck.second_difference", answer).mistake == mistake
+
+
+@pytest.mark.parametrize("answer,mistake", [
+    ({"log_cosh"}, "tested_positive_inputs_only"), ({"leaky_relu"}, "tested_through_sum_only"),
+    (set(), "found_no_bug"), ({"leaky_relu", "swish"}, None), ({"leakyrelu", "log_cosh"}, None)])
+def test_find_the_buggy_wrong_answers(answer, mistake) -> None:
+    assert verdict("custom_functions_gradcheck.find_the_buggy", answer).mistake == mistake
+
+
+class _Pow(torch.autograd.Function):
+    @staticmethod
+    def forward(x, n):
+        return x**n
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        x, n = inputs
+        ctx.save_for_backward(x)
+        ctx.n = n
+
+
+def pow_n(backward, once=False):
+    method = torch.autograd.function.once_differentiable(backward) if once else backward
+    return type("PowN", (_Pow,), {"backward": staticmethod(method)})
+
+
+def pow_right(ctx, g):
+    (x,) = ctx.saved_tensors
+    return g * ctx.n * x ** (ctx.n - 1), None
+
+
+def pow_detached(ctx, g):
+    (x,) = ctx.saved_tensors
+    return g * ctx.n * x.detach() ** (ctx.n - 1), None
+
+
+def pow_numpy(ctx, g):
+    (x,) = ctx.saved_tensors
+    return g * ctx.n * torch.from_numpy(np.power(x.detach().numpy(), ctx.n - 1)), None
+
+
+def pow_no_grad(ctx, g):
+    (x,) = ctx.saved_tensors
+    with torch.no_grad():
+        result = g * ctx.n * x ** (ctx.n - 1)
+    return result, None
+
+
+@pytest.mark.parametrize("answer,mistake", [
+    (pow_n(lambda ctx, g: g * ctx.n * ctx.saved_tensors[0] ** (ctx.n - 1)), "one_gradient_per_input"),
+    (pow_n(lambda ctx, g: (pow_right(ctx, g)[0], torch.tensor(0.0))), "gradient_for_a_non_tensor"),
+    (pow_n(pow_detached), "backward_not_differentiable"),
+    (pow_n(pow_numpy), "backward_not_differentiable"),
+    (pow_n(pow_no_grad), "backward_not_differentiable"),
+    (pow_n(pow_right, once=True), "marked_once_differentiable"),
+    (pow_n(lambda ctx, g: (g * ctx.n * ctx.saved_tensors[0] ** ctx.n, None)), "power_not_lowered"),
+    (pow_n(lambda ctx, g: (g * ctx.saved_tensors[0] ** (ctx.n - 1), None)), "dropped_the_factor_n"),
+    (pow_n(lambda ctx, g: (ctx.n * ctx.saved_tensors[0] ** (ctx.n - 1), None)), "grad_output_dropped")])
+def test_pow_wrong_answers(answer, mistake) -> None:
+    assert verdict("custom_functions_gradcheck.pow_backward", answer).mistake == mistake
+
+
+def test_a_detached_backward_passes_gradcheck_but_not_gradgradcheck() -> None:
+    """What 13.5 is about, in torch's own terms."""
+    x = torch.randn(4, dtype=torch.float64, requires_grad=True)
+    assert gradcheck(lambda t: pow_n(pow_detached).apply(t, 3), (x,))
+    assert not gradgradcheck(lambda t: pow_n(pow_detached).apply(t, 3), (x,), raise_exception=False)
+    assert gradgradcheck(lambda t: pow_n(pow_right).apply(t, 3), (x,))
+
+
+def test_the_finite_difference_plot_after_the_checker_cell_prints_what_is_stored() -> None:
+    """Issue: cell 20 (the step-size plot) run after cell 22 (which made x a 2x3 tensor) went wrong."""
+    stored, again = outputs_after_rerunning(NOTEBOOK_DIR / "13_custom_functions_gradcheck.ipynb",
+                                            rerun=["custom_functions_gradcheck-020", "custom_functions_gradcheck-024"])
+    assert again == stored
