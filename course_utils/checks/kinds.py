@@ -435,16 +435,17 @@ class FunctionExercise(Exercise):
         reference = self.reference()
         reference = self.adapt(reference) if self.adapt else reference
         for case in self.cases:
-            inputs = case.inputs()
             try:
-                expected_inputs = case.inputs()
+                inputs, expected_inputs = case.inputs(), case.inputs()
                 expected = reference(*expected_inputs)
-            except Exception as exc:
+            except CheckProblem:
+                raise
+            except Exception as exc:  # the check's own cases or reference: the environment, not the answer
                 raise CheckProblem(self.id, exc) from exc
             try:
                 result = call_learner(function, *inputs)
             except LearnerCodeFailed as exc:
-                raise self.fail(f"on {case.name}, {exc}.", given=describe(answer)) from None
+                raise self.fail(f"on {case.name}, {str(exc).rstrip('.')}.", given=describe(answer)) from None
             verdict = case.judge(Run(result, inputs, expected, expected_inputs))
             if verdict:
                 if case.fails and not isinstance(verdict, Mistake):
@@ -476,6 +477,6 @@ class PropertyExercise(Exercise):
         except BadAnswer as exc:
             raise self.fail("this is not an answer the check can read.", given=str(exc), expected=self.kind) from None
         except LearnerCodeFailed as exc:
-            raise self.fail(f"{exc}.", given=describe(answer), expected=self.kind) from None
+            raise self.fail(f"{str(exc).rstrip('.')}.", given=describe(answer), expected=self.kind) from None
         if verdict:
             raise self.fail_verdict(verdict, given=describe(answer), expected=self.kind)

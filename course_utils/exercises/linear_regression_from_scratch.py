@@ -1,19 +1,55 @@
 """Exercises of chapter 07, Project: linear regression from scratch.
 
-Every reference answer is computed here with torch on the CPU, from the course's data
-file and the same seeds the chapter uses, through a private random generator so that
-checking an answer never changes the learner's random numbers.
+7.2 and 7.3 are about a way of working (a derivative worked out by hand, an in-place update
+under ``torch.no_grad()``), so the learner writes a function and the check runs it on cases of
+its own: the chapter's data, data it never showed, several steps in a row, another learning
+rate, a model with two features and two outputs. Numbers copied from the chapter's outputs
+pass none of them. 7.1 (a prediction, on rescaled data that no output of the chapter shows) and
+7.4 (a fixed training run) are judged by their answers.
+
+Every reference is computed here with torch from the course's data file and the chapter's seeds,
+through private generators, so checking an answer never changes the learner's random numbers.
 """
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
+import numpy as np
 import torch
+from torch.overrides import TorchFunctionMode
 
-from course_utils.checks import SIGN_FLIPPED, ChoiceExercise, Mistake, NumericExercise, RecordExercise, register
+from course_utils.checks import (
+    SIGN_FLIPPED,
+    Case,
+    ChoiceExercise,
+    FunctionExercise,
+    Mistake,
+    NumericExercise,
+    Run,
+    register,
+    wrong,
+)
+from course_utils.checks.answers import (
+    BadAnswer,
+    describe,
+    plain_tensor,
+    read_numbers,
+)
+from course_utils.checks.tolerance import close
 
 SLUG = "linear_regression_from_scratch"
-LEARNING_RATES = ("0.01", "0.1", "0.5", "0.9", "1.05", "1.5")
+
+
+def _device() -> torch.device:
+    """The course's device for a case's inputs; a device that cannot be used is the environment's problem."""
+    from course_utils.checks import CheckProblem
+    from course_utils.device import get_device
+
+    try:
+        return get_device()
+    except Exception as exc:
+        raise CheckProblem(SLUG, exc) from exc
 
 
 @lru_cache(maxsize=None)
@@ -36,70 +72,553 @@ def _new_data() -> tuple[torch.Tensor, torch.Tensor]:
     return x, t
 
 
-def _seed4_params() -> tuple[torch.Tensor, torch.Tensor]:
-    """w (1, 1) and b (1,) as the chapter's ``torch.manual_seed(4); Linear(1, 1)`` draws them."""
-    gen = torch.Generator().manual_seed(4)
-    w = torch.randn(1, 1, generator=gen).requires_grad_()
-    b = torch.randn(1, generator=gen).requires_grad_()
+def _seed4_params(n_in: int = 1, n_out: int = 1, seed: int = 4) -> tuple[torch.Tensor, torch.Tensor]:
+    """w (n_in, n_out) and b (n_out,) as the chapter's ``torch.manual_seed(seed); Linear(n_in, n_out)`` draws them."""
+    gen = torch.Generator().manual_seed(seed)
+    w = torch.randn(n_in, n_out, generator=gen).requires_grad_()
+    b = torch.randn(n_out, generator=gen).requires_grad_()
     return w, b
 
 
 def _train(X: torch.Tensor, y: torch.Tensor, steps: int = 30, lr: float = 0.1, zero: bool = True,
-           direction: float = -1.0) -> tuple[float, float, list[float]]:
-    """Gradient descent from the seed-4 start; the switches build the typical wrong variants."""
-    w, b = _seed4_params()
+           direction: float = -1.0, start: tuple[torch.Tensor, torch.Tensor] | None = None,
+           reduce: str = "mean") -> tuple[float, float, list[float]]:
+    """Gradient descent from the seed-4 start (or ``start``); the switches build the typical wrong variants."""
+    w, b = _seed4_params() if start is None else (start[0].detach().clone().requires_grad_(),
+                                                  start[1].detach().clone().requires_grad_())
     losses = []
     for _ in range(steps):
-        loss = ((X @ w + b - y) ** 2).mean()
+        squares = (X @ w + b - y) ** 2
+        loss = squares.mean() if reduce == "mean" else squares.sum()
         loss.backward()
         with torch.no_grad():
             for p in (w, b):
-                p += direction * lr * p.grad
+                grad = p.grad
+                assert grad is not None, "backward() fills the gradient of both parameters"
+                p += direction * lr * grad
                 if zero:
-                    p.grad.zero_()
+                    grad.zero_()
         losses.append(loss.item())
     return w.item(), b.item(), losses
 
 
-def _grad_at_start() -> dict[str, float]:
-    X, y = _data()
-    w, b = _seed4_params()
-    ((X @ w + b - y) ** 2).mean().backward()
-    return {"w": w.grad.item(), "b": b.grad.item()}
+# --- 7.1: which learning rates diverge, once every x is doubled ---------------------------------------
+
+LEARNING_RATES = ("0.05", "0.1", "0.2", "0.3", "0.4", "0.7")
+SCALE = 2.0   # the exercise's data: every x doubled, y unchanged
 
 
-def _trained_wb(**variant) -> list[float]:
-    X, y = _data()
-    w, b, _ = _train(X, y, **variant)
-    return [w, b]
+def diverges(losses: list[float]) -> bool:
+    """The chapter's 30-step test: the loss at the last step is larger than at the first (or not finite).
 
-
-def _broadcast_wb() -> list[float]:
-    X, y = _data()
-    w, b, _ = _train(X, y.reshape(-1))
-    return [w, b]
-
-
-def _start_wb() -> list[float]:
-    w, b = _seed4_params()
-    return [w.item(), b.item()]
+    >>> diverges([7.2, 0.1]), diverges([7.2, 433.6]), diverges([7.2, float("inf")])
+    (False, True, True)
+    """
+    return not (np.isfinite(losses[-1]) and losses[-1] <= losses[0])
 
 
 @lru_cache(maxsize=None)
 def _diverging_labels() -> frozenset[str]:
-    """The options whose loss at step 30 exceeds the loss at step 1 (180 training steps, so computed once)."""
+    """The options whose 30 steps on the doubled inputs diverge (180 training steps, so computed once)."""
     X, y = _data()
-    labels = set()
-    for label in LEARNING_RATES:
-        _, _, losses = _train(X, y, lr=float(label))
-        if losses[-1] > losses[0]:
-            labels.add(label)
-    return frozenset(labels)
+    return frozenset(label for label in LEARNING_RATES
+                     if diverges(_train(SCALE * X, y, lr=float(label))[2]))
 
 
 def _diverging() -> set[str]:
     return set(_diverging_labels())
 
+
+def _labels_above(limit: float) -> set[str]:
+    return {label for label in LEARNING_RATES if float(label) > limit}
+
+
+def _curvature_w(scale: float = SCALE) -> float:
+    X, _ = _data()
+    return 2 * (scale * X.double()).pow(2).mean().item()
+
+
+LIMIT_UNCHANGED = Mistake("the limit of the original data: doubling every x changes the loss's curvature along w, "
+                          "so the limit moves", lambda e: _labels_above(2 / _curvature_w(1.0)),
+                          name="limit_did_not_move")
+CURVATURE_DOUBLED = Mistake("a curvature that only doubled: x enters the curvature along w squared, as mean(x²), "
+                            "so doubling x multiplies it by four", lambda e: _labels_above(2 / (2 * _curvature_w(1.0))),
+                            name="curvature_doubled_not_quadrupled")
+OVERSHOOT_COUNTED = Mistake("counting overshooting as diverging: above lr·curvature = 1 a step jumps past the bottom, "
+                            "but it still lands closer to it until lr·curvature reaches 2",
+                            lambda e: _labels_above(1 / _curvature_w()), name="overshoot_is_not_divergence")
+
+
+# --- 7.2: the gradient of the MSE, worked out by hand --------------------------------------------------
+
+class _AutogradCalls(TorchFunctionMode):
+    """Notes whether the code run inside it called ``backward()`` or ``torch.autograd.grad``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.used = False
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        if func in (torch.Tensor.backward, torch.autograd.grad, torch.autograd.backward):
+            self.used = True
+        return func(*args, **(kwargs or {}))
+
+
+def _without_autograd(function: Any):
+    """The learner's (or the reference's) function, returning ``(its result, whether it used autograd)``."""
+
+    def run(X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> tuple[Any, bool]:
+        with _AutogradCalls() as calls:
+            result = function(X, y, w, b)
+        return result, calls.used
+
+    return run
+
+
+def _grad_by_hand(X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, b: torch.Tensor):
+    residual = X @ w + b - y
+    return 2 * (residual * X).mean(), 2 * residual.mean()
+
+
+def _chapter_start_case() -> tuple:
+    X, y = _data()
+    w, b = _seed4_params()
+    device = _device()
+    return (X.to(device), y.to(device), w.detach().to(device).requires_grad_(),
+            b.detach().to(device).requires_grad_())
+
+
+def _small_case(seed: int, n: int, w_value: float, b_value: float) -> tuple:
+    gen = torch.Generator().manual_seed(seed)
+    X = torch.rand(n, 1, generator=gen) * 6 - 3
+    y = 1.5 * X - 0.5 + 0.3 * torch.randn(n, 1, generator=gen)
+    device = _device()
+    w = torch.tensor([[w_value]]).to(device).requires_grad_()
+    b = torch.tensor([b_value]).to(device).requires_grad_()
+    return X.to(device), y.to(device), w, b
+
+
+USED_BACKWARD = Mistake("autograd computed these numbers (backward() or autograd.grad was called): the exercise "
+                        "asks for the derivatives worked out on paper, written with tensor operations only",
+                        name="used_backward_instead_of_by_hand")
+HALF = Mistake("half the right values: the factor 2 that the square brings down was dropped",
+               name="dropped_factor_two")
+SUMMED = Mistake("n times the right values: a sum over the samples instead of a mean", name="sum_instead_of_mean")
+SWAPPED = Mistake("the two derivatives in the wrong order: return dL/dw first, then dL/db", name="w_and_b_swapped")
+MEANS_MULTIPLIED = Mistake("dL/dw as mean(residual) times mean(x): the derivative is the mean of the products "
+                           "residual·x, sample by sample", name="product_of_means")
+BROADCAST = Mistake("the residual broadcast to an n × n matrix: the target was flattened to shape (n,) while the "
+                    "prediction has shape (n, 1) (trap 3); keep both of shape (n, 1)", name="residual_broadcast")
+COPIED = Mistake("the numbers of the chapter's own seed-4 start, not of these inputs: compute from the function's "
+                 "arguments X, y, w and b (no numbers copied in, no variables from the notebook)",
+                 name="copied_chapter_numbers")
+
+
+def _two_parts(result: Any) -> tuple[Any, Any] | str:
+    """The learner's (dL/dw, dL/db) from a pair, a dict with keys "w" and "b", or two numbers in one tensor."""
+    if isinstance(result, dict):
+        keys = set(dict.keys(result))
+        if {"w", "b"} <= keys:
+            return dict.__getitem__(result, "w"), dict.__getitem__(result, "b")
+        return f"it returned {describe(result)}; return (dL/dw, dL/db), or a dict with the keys 'w' and 'b'"
+    if isinstance(result, (tuple, list)) and len(result) == 2:
+        return tuple(result)
+    try:
+        values = read_numbers(result, max_elements=1000).values.reshape(-1)
+    except BadAnswer as exc:
+        return f"it returned {exc}; return the pair (dL/dw, dL/db)"
+    if values.size == 2:
+        return float(values[0]), float(values[1])
+    return f"it returned {describe(result)}; return the pair (dL/dw, dL/db), two numbers"
+
+
+def _numbers_of_parts(parts: tuple[Any, Any]) -> tuple[np.ndarray, float] | str:
+    read = []
+    eps = 0.0
+    for name, part in zip(("dL/dw", "dL/db"), parts):
+        try:
+            numbers = read_numbers(part, max_elements=1000)
+        except BadAnswer as exc:
+            return f"its {name} is {exc}"
+        if numbers.values.size != 1:
+            return f"its {name} holds {numbers.values.size} numbers; with one feature it is a single number"
+        read.append(float(numbers.values.reshape(-1)[0]))
+        eps = max(eps, numbers.eps)
+    return np.array(read), eps
+
+
+def _judge_gradient(run: Run) -> Any:
+    (result, used_autograd), (expected, _) = run.result, run.expected
+    if used_autograd:
+        return USED_BACKWARD
+    parts = _two_parts(result)
+    if isinstance(parts, str):
+        return parts
+    given = _numbers_of_parts(parts)
+    if isinstance(given, str):
+        return given
+    mine, eps = given
+    want = np.array([float(plain_tensor(t).detach().cpu()) for t in expected])
+    if close(mine, want, eps=eps):
+        return None
+    X, y, w, b = run.expected_inputs
+    with torch.no_grad():
+        residual = X @ w + b - y
+        product_of_means = 2 * residual.mean().item() * X.mean().item()
+        broad = X @ w + b - y.reshape(-1)
+        broadcast = np.array([(2 * (broad * X).mean()).item(), (2 * broad.mean()).item()])
+    typical = [(SIGN_FLIPPED, -want), (HALF, want / 2), (SUMMED, want * len(X)), (SWAPPED, want[::-1]),
+               (MEANS_MULTIPLIED, np.array([product_of_means, want[1]])), (BROADCAST, broadcast),
+               (COPIED, np.array([float(t) for t in _chapter_start_gradient()]))]
+    for mistake, values in typical:
+        if close(mine, values, eps=eps) and not close(values, want):
+            return mistake
+    return "it returned the wrong values for dL/dw and dL/db"
+
+
+@lru_cache(maxsize=None)
+def _chapter_start_gradient() -> tuple[float, float]:
+    X, y = _data()
+    w, b = _seed4_params()
+    with torch.no_grad():
+        dw, db = _grad_by_hand(X, y, w, b)
+    return dw.item(), db.item()
+
+
+def _grad_by_hand_copied(X, y, w, b):
+    return _chapter_start_gradient()
+
+
+def _grad_by_backward(X, y, w, b):
+    w, b = w.detach().clone().requires_grad_(), b.detach().clone().requires_grad_()
+    ((X @ w + b - y) ** 2).mean().backward()
+    return w.grad, b.grad
+
+
+def _grad_sign_flipped(X, y, w, b):
+    residual = y - (X @ w + b)
+    return 2 * (residual * X).mean(), 2 * residual.mean()
+
+
+def _grad_without_two(X, y, w, b):
+    residual = X @ w + b - y
+    return (residual * X).mean(), residual.mean()
+
+
+def _grad_summed(X, y, w, b):
+    residual = X @ w + b - y
+    return 2 * (residual * X).sum(), 2 * residual.sum()
+
+
+def _grad_swapped(X, y, w, b):
+    residual = X @ w + b - y
+    return 2 * residual.mean(), 2 * (residual * X).mean()
+
+
+def _grad_means_multiplied(X, y, w, b):
+    residual = X @ w + b - y
+    return 2 * residual.mean() * X.mean(), 2 * residual.mean()
+
+
+def _grad_broadcast(X, y, w, b):
+    residual = X @ w + b - y.reshape(-1)
+    return 2 * (residual * X).mean(), 2 * residual.mean()
+
+
+def _grad_as_dict(X, y, w, b):
+    with torch.no_grad():
+        residual = X @ w + b - y
+        return {"w": (2 * (residual * X).mean()).item(), "b": (2 * residual.mean()).item()}
+
+
+def _grad_by_matrix_product(X, y, w, b):
+    residual = X @ w + b - y
+    return 2 * X.T @ residual / len(X), 2 * residual.mean(dim=0)
+
+
+def _grad_with_autograd_grad(X, y, w, b):
+    return torch.autograd.grad(((X @ w + b - y) ** 2).mean(), (w, b))
+
+
+# --- 7.3: a training step, written by hand --------------------------------------------------------------
+
+class _Linear:
+    """The chapter's ``Linear`` (same interface: ``w``, ``b``, ``params``, ``forward``), remembering its start."""
+
+    def __init__(self, n_in: int, n_out: int, seed: int, device: torch.device) -> None:
+        w, b = _seed4_params(n_in, n_out, seed)
+        self.w = w.detach().to(device).requires_grad_()
+        self.b = b.detach().to(device).requires_grad_()
+        self.params = [self.w, self.b]
+        self._originals = (self.w, self.b)
+        self._start = (w.detach().double(), b.detach().double())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x @ self.w + self.b
+
+
+def _step(X, y, model, lr=0.1):
+    loss = ((model.forward(X) - y) ** 2).mean()
+    loss.backward()
+    with torch.no_grad():
+        for p in model.params:
+            p -= lr * p.grad
+            p.grad.zero_()
+    return loss.item()
+
+
+class _Raised:
+    """What a learner's step raised, kept for the judge when the error itself points at a named mistake."""
+
+    def __init__(self, exc: Exception) -> None:
+        self.exc = exc
+
+
+def _explains(exc: Exception) -> bool:
+    text = str(exc)
+    return (isinstance(exc, AttributeError) and "'NoneType' object has no attribute" in text) or \
+        (isinstance(exc, RuntimeError) and "leaf Variable that requires grad" in text)
+
+
+def _several_steps(step: Any):
+    """The learner's (or the reference's) step function, called ``steps`` times in a row on one model.
+
+    An error that names a typical mistake (an in-place update with tracking on, a ``.grad`` that is
+    None because the loop's name was rebound) is handed to the judge; any other error is the learner's.
+    """
+
+    def run(X: torch.Tensor, y: torch.Tensor, model: _Linear, lr: float, steps: int) -> Any:
+        results = []
+        for _ in range(steps):
+            try:
+                results.append(step(X, y, model, lr))
+            except Exception as exc:
+                if _explains(exc):
+                    return _Raised(exc)
+                raise
+        return results
+
+    return run
+
+
+def _chapter_step_case(steps: int) -> Any:
+    def inputs() -> tuple:
+        X, y = _data()
+        device = _device()
+        return X.to(device), y.to(device), _Linear(1, 1, 4, device), 0.1, steps
+
+    return inputs
+
+
+def _two_feature_case() -> tuple:
+    gen = torch.Generator().manual_seed(11)
+    X = torch.randn(20, 2, generator=gen)
+    noise = 0.1 * torch.randn(20, 2, generator=gen)
+    Y = X @ torch.tensor([[1.0, -2.0], [0.5, 3.0]]) + torch.tensor([0.5, -1.0]) + noise
+    device = _device()
+    return X.to(device), Y.to(device), _Linear(2, 2, 5, device), 0.05, 2
+
+
+REBOUND_LOOP_VARIABLE = Mistake("the parameters never moved: p = p - lr * p.grad makes a new tensor and binds the "
+                                "loop's name p to it, while the model keeps its old tensor; change the model's "
+                                "tensor in place", name="update_rebinds_the_name")
+REBOUND_ATTRIBUTE = Mistake("model.w (or model.b) is a new tensor after the step: model.w = model.w - ... replaces "
+                            "the model's parameter by a tensor made under no_grad(), which does not require grad, so "
+                            "the next backward() cannot fill its .grad (and model.params still holds the old one); "
+                            "change the tensor in place", name="update_replaces_the_parameter")
+NOT_ZEROED = Mistake("gradients that were never zeroed: from the second step on, each step used the sum of all "
+                     "gradients so far", name="gradients_not_zeroed")
+UPHILL = Mistake("a step uphill: lr * grad was added instead of subtracted", name="step_uphill")
+SUM_LOSS = Mistake("a loss summed over the samples instead of averaged: every step is n times too large",
+                   name="loss_sum_instead_of_mean")
+LR_IGNORED = Mistake("a step of lr = 0.1 whatever lr the call passes: use the function's lr argument",
+                     name="learning_rate_ignored")
+DATA_UPDATE = Mistake("the numbers are right, but the update went through .data, which autograd does not see (the "
+                      "tensor's version counter did not move): update the tensor itself inside torch.no_grad()",
+                      name="update_through_data")
+OUTSIDE_NO_GRAD = Mistake("the update ran with tracking on: torch refuses an in-place change of a leaf that requires "
+                          "grad (a leaf Variable ... in-place operation); put the update inside torch.no_grad()",
+                          name="update_outside_no_grad")
+REBOUND_THEN_ZEROED = Mistake("p.grad is None in the update loop: p = p - lr * p.grad binds the loop's name p to a new "
+                              "tensor, which has no gradient, and leaves the model's tensor unchanged; change the "
+                              "model's tensor in place", name="update_rebinds_the_name")
+ZEROED_TOO_EARLY = ("p.grad is None when the step zeroes it: before the first backward() there is no gradient to "
+                    "zero; zero after the update (or set p.grad = None)")
+NO_LONGER_TRACKED = Mistake("after the step the parameter no longer requires grad (or is no leaf): the next "
+                            "backward() cannot reach it", name="parameter_no_longer_tracked")
+
+
+def _variant(run: Run, **switches: Any) -> np.ndarray:
+    X, y, model, lr, steps = run.inputs
+    start = (model._start[0].float().to(X.device), model._start[1].float().to(X.device))
+    w, b = start[0].clone().requires_grad_(), start[1].clone().requires_grad_()
+    lr = switches.pop("lr", lr)
+    zero = switches.get("zero", True)
+    direction, reduce = switches.get("direction", -1.0), switches.get("reduce", "mean")
+    for _ in range(steps):
+        squares = (X @ w + b - y) ** 2
+        (squares.mean() if reduce == "mean" else squares.sum()).backward()
+        with torch.no_grad():
+            for p in (w, b):
+                p += direction * lr * p.grad
+                if zero:
+                    p.grad.zero_()
+    return np.concatenate([p.detach().double().cpu().reshape(-1).numpy() for p in (w, b)])
+
+
+def _judge_step(run: Run) -> Any:
+    _, _, model, lr, _ = run.inputs
+    reference_model = run.expected_inputs[2]
+    originals = model._originals
+    if isinstance(run.result, _Raised):
+        if isinstance(run.result.exc, RuntimeError):
+            return OUTSIDE_NO_GRAD
+        if all(p.grad is None for p in originals):
+            return ZEROED_TOO_EARLY
+        return REBOUND_THEN_ZEROED
+    current = (getattr(model, "w", None), getattr(model, "b", None))
+    if any(now is not before for now, before in zip(current, originals)):
+        return REBOUND_ATTRIBUTE
+    if not all(p.is_leaf and p.requires_grad for p in originals):
+        return NO_LONGER_TRACKED
+    try:
+        read = [read_numbers(p) for p in originals]
+    except BadAnswer:
+        return ("the parameters hold NaN or infinity after the step(s): the updates grew without bound (a sum "
+                "instead of a mean? a plus instead of a minus?)")
+    mine = np.concatenate([r.values.reshape(-1) for r in read])
+    eps = max(r.eps for r in read)
+    want = np.concatenate([p.detach().double().cpu().reshape(-1).numpy() for p in reference_model.params])
+    if close(mine, want, eps=eps):
+        if any(p._version == 0 for p in originals):
+            return DATA_UPDATE
+        return None
+    start = np.concatenate([s.reshape(-1).numpy() for s in model._start])
+    if close(mine, start, eps=eps):
+        if all(p.grad is None for p in originals):
+            return ("the parameters never moved and hold no gradient: the function never ran backward() on the "
+                    "model's loss (does it use its arguments X, y and model?)")
+        return REBOUND_LOOP_VARIABLE
+    typical: list[tuple[Mistake, dict[str, Any]]] = [
+        (NOT_ZEROED, {"zero": False}), (UPHILL, {"direction": 1.0}), (SUM_LOSS, {"reduce": "sum"})]
+    if lr != 0.1:
+        typical.append((LR_IGNORED, {"lr": 0.1}))
+    for mistake, switches in typical:
+        values = _variant(run, **switches)
+        if np.all(np.isfinite(values)) and close(mine, values, eps=eps) and not close(values, want):
+            return mistake
+    return "the parameters after the step(s) are not those of gradient descent on the mean squared error"
+
+
+def _step_rebinding(X, y, model, lr=0.1):
+    loss = ((model.forward(X) - y) ** 2).mean()
+    loss.backward()
+    with torch.no_grad():
+        for p in model.params:
+            p = p - lr * p.grad
+    for p in model.params:
+        p.grad.zero_()
+    return loss.item()
+
+
+def _step_replacing_attributes(X, y, model, lr=0.1):
+    loss = ((model.forward(X) - y) ** 2).mean()
+    loss.backward()
+    with torch.no_grad():
+        model.w = model.w - lr * model.w.grad
+        model.b = model.b - lr * model.b.grad
+    return loss.item()
+
+
+def _step_not_zeroed(X, y, model, lr=0.1):
+    loss = ((model.forward(X) - y) ** 2).mean()
+    loss.backward()
+    with torch.no_grad():
+        for p in model.params:
+            p -= lr * p.grad
+    return loss.item()
+
+
+def _step_uphill(X, y, model, lr=0.1):
+    loss = ((model.forward(X) - y) ** 2).mean()
+    loss.backward()
+    with torch.no_grad():
+        for p in model.params:
+            p += lr * p.grad
+            p.grad.zero_()
+    return loss.item()
+
+
+def _step_summed(X, y, model, lr=0.1):
+    loss = ((model.forward(X) - y) ** 2).sum()
+    loss.backward()
+    with torch.no_grad():
+        for p in model.params:
+            p -= lr * p.grad
+            p.grad.zero_()
+    return loss.item()
+
+
+def _step_rebinding_then_zeroing(X, y, model, lr=0.1):
+    loss = ((model.forward(X) - y) ** 2).mean()
+    loss.backward()
+    with torch.no_grad():
+        for p in model.params:
+            p = p - lr * p.grad
+            p.grad.zero_()
+    return loss.item()
+
+
+def _step_without_no_grad(X, y, model, lr=0.1):
+    loss = ((model.forward(X) - y) ** 2).mean()
+    loss.backward()
+    for p in model.params:
+        p -= lr * p.grad
+        p.grad.zero_()
+    return loss.item()
+
+
+def _step_zeroing_first(X, y, model, lr=0.1):
+    for p in model.params:
+        p.grad.zero_()
+    return _step(X, y, model, lr)
+
+
+def _step_fixed_lr(X, y, model, lr=0.1):
+    return _step(X, y, model, 0.1)
+
+
+def _step_through_data(X, y, model, lr=0.1):
+    loss = ((model.forward(X) - y) ** 2).mean()
+    loss.backward()
+    for p in model.params:
+        p.data -= lr * p.grad
+        p.grad.zero_()
+    return loss.item()
+
+
+def _step_zero_first(X, y, model, lr=0.1):
+    for p in model.params:
+        p.grad = None
+    loss = ((model.forward(X) - y) ** 2).mean()
+    loss.backward()
+    with torch.no_grad():
+        for p in model.params:
+            p.sub_(lr * p.grad)
+    return loss
+
+
+def _step_with_named_parameters(X, y, model, lr=0.1):
+    loss = torch.nn.functional.mse_loss(model.forward(X), y)
+    loss.backward()
+    with torch.no_grad():
+        model.w -= lr * model.w.grad
+        model.b -= lr * model.b.grad
+    model.w.grad = None
+    model.b.grad = None
+
+
+# --- 7.4: the broadcasting bug, fixed ------------------------------------------------------------------
 
 def _fixed_w() -> float:
     x, t = _new_data()
@@ -111,70 +630,133 @@ def _broadcast_w() -> float:
     return _train(x, t)[0]
 
 
+def _start_w() -> float:
+    return _seed4_params()[0].item()
+
+
+def _least_squares_w() -> float:
+    x, t = _new_data()
+    A = torch.cat([x, torch.ones_like(x)], dim=1).double()
+    return torch.linalg.lstsq(A, t.double().reshape(-1, 1)).solution[0, 0].item()
+
+
+def _continued_buggy_w() -> float:
+    x, t = _new_data()
+    w, b, _ = _train(x, t)
+    return _train(x, t.reshape(-1, 1), start=(torch.tensor([[w]]), torch.tensor([b])))[0]
+
+
+def _fn(f: Any):
+    return lambda: f
+
+
 register(
     ChoiceExercise(
         id=f"{SLUG}.diverging_learning_rates",
-        title="which learning rates make 30 steps diverge",
-        hint="'Diverge' is not about a learning rate looking big or small, but about lr times the loss's "
-             "curvature (its second derivative along a parameter). Each step multiplies the distance to the "
-             "bottom of the bowl by |1 − lr·curvature|, so the distance grows once lr·curvature > 2. Work "
-             "out the second derivatives of mean((x·w + b − y)²) in w and in b for this X; the one that "
-             "curves most sets the limit. Pass a set of the option strings.",
+        title="which learning rates diverge in 30 steps once every x is doubled",
+        hint="Divergence depends on lr times the loss's curvature (its second derivative along a parameter): a step "
+             "multiplies the distance to the bottom by |1 − lr·curvature|, which exceeds 1 once lr·curvature > 2. "
+             "Doubling x leaves the curvature along b as it was but changes the one along w; work out by how much "
+             "from the curvature printed above, then compare each option with the new limit.",
+        first_step="The curvature along w is 2·mean(x²). With every x doubled, every x² is four times as large, so "
+                   "the curvature along w is four times the 1.9233 printed above. Divide 2 by it: that is the new "
+                   "limit (the coupling with b changes it only a little).",
         options=LEARNING_RATES,
         multiple=True,
         solution=_diverging,
-        wrong_examples=[lambda: {"1.5"}, lambda: {"0.9", "1.05", "1.5"}, lambda: {"0.5", "0.9", "1.05", "1.5"},
-                        lambda: "1.05"],
+        mistakes=[LIMIT_UNCHANGED, CURVATURE_DOUBLED, OVERSHOOT_COUNTED],
+        right_examples=[lambda: {float(label) for label in _diverging()}, lambda: sorted(_diverging()),
+                        lambda: tuple(float(label) for label in sorted(_diverging()))],
+        # Two more wrong answers are tested in tests/chapters/test_07_linear_regression_from_scratch.py, not here:
+        # the overshoot answer (a superset of the right one, named by the check) and a label that is not an option.
+        # Their messages echo the learner's own labels or the list of options, which the course-wide leak test
+        # reads as the answer (the right labels are the last three options).
+        wrong_examples=[wrong(set, says=LIMIT_UNCHANGED.says), wrong(lambda: {"0.7"}, says=CURVATURE_DOUBLED.says),
+                        wrong(lambda: "0.7", says=CURVATURE_DOUBLED.says), lambda: {"0.4", "0.7"}],
     ),
-    RecordExercise(
+    FunctionExercise(
         id=f"{SLUG}.gradient_by_hand",
-        title="the gradient of the MSE at the seed-4 start, without backward",
-        hint="Three things are easy to get wrong in the derivative of L = mean((x·w + b − y)²): the factor "
-             "that the square brings down, the mean over the 1500 samples (not a sum), and the sign: the "
-             "residual x·w + b − y grows when w or b grows, and a residual written the other way round "
-             "needs a minus sign from its inner derivative. Use y of shape (1500, 1).",
-        solution=_grad_at_start,
-        mistakes=[SIGN_FLIPPED,
-                  Mistake("half the right value: the factor 2 from the square was dropped", lambda e: e / 2),
-                  Mistake("1500 times the right value: a sum over the samples instead of a mean",
-                          lambda e: e * 1500)],
-        wrong_examples=[lambda: {k: -v for k, v in _grad_at_start().items()},
-                        lambda: {k: v / 2 for k, v in _grad_at_start().items()},
-                        lambda: {k: v * 1500 for k, v in _grad_at_start().items()},
-                        lambda: {"w": _grad_at_start()["w"]}],
+        title="the gradient of the MSE, worked out by hand",
+        hint="Three things are easy to get wrong in the derivative of L = mean((x·w + b − y)²): the factor the "
+             "square brings down, the mean over the samples (not a sum), and the sign: the residual x·w + b − y "
+             "grows when w or b grows. dL/dw carries one more factor than dL/db, sample by sample, before the mean.",
+        first_step="Write the residual first, residual = X @ w + b - y, of shape (n, 1). The chain rule gives "
+                   "dL/db = mean(2 · residual · 1). Now do the same for w: what does the residual's inner "
+                   "derivative with respect to w give, for each sample?",
+        signature="grad_by_hand(X, y, w, b)",
+        solution=_fn(_grad_by_hand),
+        adapt=_without_autograd,
+        cases=[Case("the chapter's data at the seed-4 start", _chapter_start_case, judge=_judge_gradient),
+               Case("five new points with w = 0.5 and b = -1", lambda: _small_case(21, 5, 0.5, -1.0),
+                    judge=_judge_gradient),
+               Case("twelve new points with w = -2 and b = 3", lambda: _small_case(22, 12, -2.0, 3.0),
+                    judge=_judge_gradient)],
+        right_examples=[_fn(_grad_as_dict), _fn(_grad_by_matrix_product),
+                        _fn(lambda X, y, w, b: [float(v.detach()) for v in _grad_by_hand(X, y, w, b)])],
+        wrong_examples=[wrong(_fn(_grad_by_backward), says=USED_BACKWARD.says),
+                        wrong(_fn(_grad_with_autograd_grad), says=USED_BACKWARD.says),
+                        wrong(_fn(_grad_sign_flipped), says=SIGN_FLIPPED.says),
+                        wrong(_fn(_grad_without_two), says=HALF.says),
+                        wrong(_fn(_grad_summed), says=SUMMED.says),
+                        wrong(_fn(_grad_swapped), says=SWAPPED.says),
+                        wrong(_fn(_grad_means_multiplied), says=MEANS_MULTIPLIED.says),
+                        wrong(_fn(_grad_broadcast), says=BROADCAST.says),
+                        wrong(_fn(_grad_by_hand_copied), says=COPIED.says),
+                        wrong(lambda: {"w": -3.9221, "b": -3.4520}, says="pass the function itself")],
     ),
-    NumericExercise(
+    FunctionExercise(
         id=f"{SLUG}.my_step",
-        title="[w, b] after 30 steps of your own step function",
-        hint="A step does five things in order: forward, mean squared error, backward, an in-place update "
-             "p -= lr * p.grad inside torch.no_grad(), then p.grad.zero_(). Rebinding (p = p - lr * p.grad) "
-             "leaves the model's tensors unchanged, and skipping the zeroing lets gradients pile up.",
-        solution=_trained_wb,
-        mistakes=[Mistake("the parameters never moved: the update rebound a name (p = p - lr * p.grad) "
-                          "instead of changing the model's tensor in place", lambda e: _start_wb()),
-                  Mistake("gradients that were never zeroed: each step used the sum of all gradients so far",
-                          lambda e: _trained_wb(zero=False)),
-                  Mistake("the target of shape (1500,) broadcasting the loss into a 1500×1500 matrix",
-                          lambda e: _broadcast_wb()),
-                  Mistake("a step uphill: lr * grad was added instead of subtracted",
-                          lambda e: _trained_wb(direction=+1.0))],
-        wrong_examples=[_start_wb, lambda: _trained_wb(zero=False), _broadcast_wb,
-                        lambda: _trained_wb(steps=29)],
-        rtol=1e-4, atol=1e-4,
+        title="my_step, a training step written by hand",
+        hint="A step does five things in order: forward, mean squared error, backward, an update of each tensor in "
+             "model.params in place inside torch.no_grad(), then zeroed gradients. A new tensor bound to a name "
+             "(or to model.w) leaves the model's own tensor behind, and without zeroing the gradients pile up.",
+        first_step="Start from the forward pass and the loss: loss = ((model.forward(X) - y) ** 2).mean(), then "
+                   "loss.backward(). Print model.w.grad once to see what backward() filled in, then write the "
+                   "update loop over model.params.",
+        signature="my_step(X, y, model, lr=0.1)",
+        solution=_fn(_step),
+        adapt=_several_steps,
+        cases=[Case("one step on the chapter's data from the seed-4 start", _chapter_step_case(1), judge=_judge_step),
+               Case("three steps in a row on the same model", _chapter_step_case(3), judge=_judge_step),
+               Case("two steps with lr = 0.05 on a model with two inputs and two outputs", _two_feature_case,
+                    judge=_judge_step)],
+        right_examples=[_fn(_step_zero_first), _fn(_step_with_named_parameters)],
+        wrong_examples=[wrong(_fn(_step_rebinding), says=REBOUND_LOOP_VARIABLE.says),
+                        wrong(_fn(_step_rebinding_then_zeroing), says=REBOUND_THEN_ZEROED.says),
+                        wrong(_fn(_step_without_no_grad), says=OUTSIDE_NO_GRAD.says),
+                        wrong(_fn(_step_zeroing_first), says=ZEROED_TOO_EARLY),
+                        wrong(_fn(_step_replacing_attributes), says=REBOUND_ATTRIBUTE.says),
+                        wrong(_fn(_step_not_zeroed), says=NOT_ZEROED.says),
+                        wrong(_fn(_step_uphill), says=UPHILL.says),
+                        wrong(_fn(_step_summed), says=SUM_LOSS.says),
+                        wrong(_fn(_step_fixed_lr), says=LR_IGNORED.says),
+                        wrong(_fn(_step_through_data), says=DATA_UPDATE.says),
+                        wrong(lambda: [0.4677, 1.9983], says="pass the function itself")],
+        time_limit=20.0,
     ),
     NumericExercise(
         id=f"{SLUG}.fix_the_broadcast",
         title="w after 30 steps on the new data, with the target's shape fixed",
-        hint="No error does not mean the shapes are right. Predictions of shape (200, 1) minus targets of "
-             "shape (200,) broadcast to (200, 200): every prediction is compared with every target. Give the "
-             "target one value per row (reshape to (200, 1)), or squeeze the prediction, and train again "
-             "from the seed-4 start.",
+        hint="No error does not mean the shapes are right. Predictions of shape (200, 1) minus targets of shape "
+             "(200,) broadcast to (200, 200): every prediction is compared with every target. Give the target one "
+             "value per row, and train a fresh seed-4 model for 30 steps with lr = 0.1.",
+        first_step="Print y_new.shape and (buggy.forward(X_new) - y_new).shape: the second must be (200, 1). Change "
+                   "the target until it is, then copy the training lines of the cell above with the new target.",
         solution=_fixed_w,
-        mistakes=[Mistake("the broken fit: the target still has shape (200,), so the loss compares every "
-                          "prediction with every target", lambda e: _broadcast_w()),
-                  Mistake("the starting weight: the model was not trained after the fix",
-                          lambda e: _start_wb()[0])],
-        wrong_examples=[_broadcast_w, lambda: _start_wb()[0], lambda: 0.8],
+        mistakes=[Mistake("the broken fit: the target still broadcasts against the prediction (shape (200,) or a "
+                          "row (1, 200)), so the loss compares every prediction with every target",
+                          lambda e: _broadcast_w(), name="target_still_broadcasts"),
+                  Mistake("the starting weight: the model was not trained after the fix", lambda e: _start_w(),
+                          name="model_not_trained"),
+                  Mistake("training continued from the buggy model: start again from a fresh seed-4 Linear",
+                          lambda e: _continued_buggy_w(), name="continued_the_buggy_model"),
+                  Mistake("not w after 30 steps from the seed-4 start: more steps, or a start without "
+                          "torch.manual_seed(4) before Linear(1, 1), end at the least-squares slope",
+                          lambda e: _least_squares_w(), name="not_thirty_steps_from_seed_4"),
+                  Mistake("the slope of the line the data were drawn from (or w rounded to one decimal): pass the "
+                          "trained w, unrounded", lambda e: 0.8, name="true_slope_not_trained_w")],
+        wrong_examples=[_broadcast_w, _start_w, _continued_buggy_w, _least_squares_w, lambda: 0.8,
+                        lambda: [_fixed_w()] * 200],
         rtol=1e-4, atol=1e-4,
     ),
 )

@@ -11,6 +11,7 @@
 | :func:`plot_data` | 07 Linear regression from scratch |
 | :class:`TrainingPlot` | 07 Linear regression from scratch |
 | :func:`plot_descent_path` | 07 Linear regression from scratch |
+| :func:`lr_explorer` | 07 Linear regression from scratch (the learning-rate slider) |
 
 Each lives in a module of its own and is imported the first time it is used, so that
 ``import course_utils.plots`` costs nothing before the first figure.
@@ -30,6 +31,7 @@ _WHERE = {
     "plot_data": "scatter",
     "TrainingPlot": "live",
     "plot_descent_path": "descent", "regression_loss_surface": "descent",
+    "lr_explorer": "lr_explorer",
 }
 
 __all__ = sorted(_WHERE)

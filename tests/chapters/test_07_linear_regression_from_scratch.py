@@ -1,0 +1,395 @@
+"""Chapter 07 (linear regression from scratch): the wrong answers a beginner typed in a real kernel.
+
+Found by playing the learner edition through a kernel, answer by answer. Each case is the
+learner's code as typed (a function, or the value the cell passes) and the name of the
+misconception the check must record (the instructor's report counts it), or None where a clear
+sentence is the right reply and no misconception applies. Further tests pin what the chapter's
+prose claims to its stored outputs (the learning-rate limit, the slider's values) and re-run a
+cell out of order, as a learner does.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from fractions import Fraction
+
+import nbformat
+import pytest
+import torch
+
+from course_utils.checks import ChoiceExercise, WrongAnswer, check, reset_attempts
+from course_utils.exercises import linear_regression_from_scratch as ex
+from coursetools.notebooks import chapter_notebooks
+
+EX = "linear_regression_from_scratch"
+CHAPTER = next(p for p in chapter_notebooks() if p.name.startswith("07_"))
+
+
+@pytest.fixture(autouse=True)
+def strict(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COURSE_CHECKS_STRICT", "1")
+    reset_attempts()
+
+
+def verdict(exercise_id: str, answer) -> WrongAnswer:
+    with pytest.raises(WrongAnswer) as info:
+        check(f"{EX}.{exercise_id}", answer)
+    return info.value
+
+
+def cells():
+    return nbformat.read(CHAPTER, as_version=4).cells
+
+
+def cell(cell_id: str):
+    return next(c for c in cells() if c.get("id") == f"{EX}-{cell_id}")
+
+
+def stored_text(c) -> str:
+    return "".join("".join(o.get("text", "")) for o in c.outputs if o.output_type == "stream")
+
+
+# --- 7.1: which learning rates diverge once every x is doubled ----------------------------------------
+
+@pytest.mark.parametrize("answer, mistake, says", [
+    (set(), "limit_did_not_move", "the limit moves"),
+    ({"0.7"}, "curvature_doubled_not_quadrupled", "multiplies it by four"),
+    ("0.7", "curvature_doubled_not_quadrupled", "multiplies it by four"),
+    ({"0.2", "0.3", "0.4", "0.7"}, "overshoot_is_not_divergence", "still lands closer"),
+    ({0.2, 0.3, 0.4, 0.7}, "overshoot_is_not_divergence", "still lands closer"),
+    ({"0.4", "0.7"}, None, "at least one option is judged wrong"),
+    ({"1.05", "1.5"}, None, "is not one of the options"),      # the undoubled data's answer
+    ("0.3, 0.4, 0.7", None, "expected a set of option labels"),
+])
+def test_7_1_wrong_answers_are_named(answer, mistake, says) -> None:
+    wrong = verdict("diverging_learning_rates", answer)
+    assert wrong.mistake == mistake
+    assert says in " ".join(str(wrong).split())
+
+
+@pytest.mark.parametrize("answer", [{"0.3", "0.4", "0.7"}, {0.3, 0.4, 0.7}, [0.3, 0.4, 0.7],
+                                    ("0.3", "0.4", "0.7"), {"0.30", " 0.4", "0.70"},
+                                    {Fraction(3, 10), Fraction(2, 5), Fraction(7, 10)},
+                                    {"0.3": 1, "0.4": 1, "0.7": 1}.keys()])
+def test_7_1_every_reasonable_form_of_the_right_answer_passes(answer, capsys) -> None:
+    check(f"{EX}.diverging_learning_rates", answer)
+    assert capsys.readouterr().out.startswith("Correct:")
+
+
+def test_float_labels_are_read_as_the_options_they_name() -> None:
+    """Issue 13: the old 7.1 answer {1.05, 1.5} typed as floats was refused; the label rule reads it now."""
+    old = ChoiceExercise("demo.old_7_1", "the old 7.1", "h", lambda: {"1.05", "1.5"},
+                         options=("0.01", "0.1", "0.5", "0.9", "1.05", "1.5"), multiple=True)
+    assert old.read({1.05, 1.5}) == frozenset({"1.05", "1.5"})
+    old.validate({1.05, 1.5})
+
+
+def test_7_1_options_lie_well_away_from_the_limit_so_theory_and_the_30_step_test_agree() -> None:
+    X, _ = ex._data()
+    x = ex.SCALE * X[:, 0].double()
+    hessian = 2 * torch.tensor([[(x * x).mean().item(), x.mean().item()], [x.mean().item(), 1.0]], dtype=torch.float64)
+    limit = 2 / torch.linalg.eigvalsh(hessian)[-1].item()
+    for label in ex.LEARNING_RATES:
+        lr = float(label)
+        assert abs(lr - limit) > 0.1 * limit, f"{label} is too close to the limit {limit:.4f}"
+        assert (label in ex._diverging()) == (lr > limit)
+    assert ex._diverging() == {"0.3", "0.4", "0.7"}
+
+
+def test_no_cell_after_exercise_7_1_trains_on_the_doubled_data() -> None:
+    code = [c.source for c in cells() if c.cell_type == "code"]
+    after = code[next(i for i, s in enumerate(code) if "diverging_learning_rates" in s) + 1:]
+    assert not any(re.search(r"\b2\s*\*\s*X\b|SCALE", s) for s in after)
+
+
+# --- 7.2: the gradient, by hand -----------------------------------------------------------------------
+
+def copied(X, y, w, b):
+    return -3.9221, -3.4520
+
+
+def by_backward(X, y, w, b):
+    ((X @ w + b - y) ** 2).mean().backward()
+    return w.grad, b.grad
+
+
+def flipped(X, y, w, b):
+    r = y - (X @ w + b)
+    return 2 * (r * X).mean(), 2 * r.mean()
+
+
+def no_two(X, y, w, b):
+    r = X @ w + b - y
+    return (r * X).mean(), r.mean()
+
+
+def summed(X, y, w, b):
+    r = X @ w + b - y
+    return 2 * (r * X).sum(), 2 * r.sum()
+
+
+def swapped(X, y, w, b):
+    r = X @ w + b - y
+    return 2 * r.mean(), 2 * (r * X).mean()
+
+
+def means_multiplied(X, y, w, b):
+    r = X @ w + b - y
+    return 2 * r.mean() * X.mean(), 2 * r.mean()
+
+
+def flat_target(X, y, w, b):
+    r = X @ w + b - y.reshape(-1)
+    return 2 * (r * X).mean(), 2 * r.mean()
+
+
+def only_dw(X, y, w, b):
+    r = X @ w + b - y
+    return 2 * (r * X).mean()
+
+
+@pytest.mark.parametrize("answer, mistake, says", [
+    ({"w": -3.9221, "b": -3.4520}, None, "pass the function itself"),
+    (copied, "copied_chapter_numbers", "not of these inputs"),
+    (by_backward, "used_backward_instead_of_by_hand", "autograd computed these numbers"),
+    (flipped, "sign_flipped", "sign is flipped"),
+    (no_two, "dropped_factor_two", "factor 2"),
+    (summed, "sum_instead_of_mean", "a sum over the samples"),
+    (swapped, "w_and_b_swapped", "wrong order"),
+    (means_multiplied, "product_of_means", "mean of the products"),
+    (flat_target, "residual_broadcast", "n × n matrix"),
+    (only_dw, None, "return the pair (dL/dw, dL/db)"),
+])
+def test_7_2_wrong_answers_are_named(answer, mistake, says) -> None:
+    wrong = verdict("gradient_by_hand", answer)
+    assert wrong.mistake == mistake
+    assert says in " ".join(str(wrong).split())
+
+
+@pytest.mark.parametrize("answer", [
+    lambda X, y, w, b: {"w": (2 * ((X @ w + b - y) * X).mean()).item(), "b": (2 * (X @ w + b - y).mean()).item()},
+    lambda X, y, w, b: (2 * X.T @ (X @ w + b - y) / len(X), 2 * (X @ w + b - y).mean(dim=0)),
+    lambda X, y, w, b: torch.stack([2 * ((X @ w + b - y) * X).mean(), 2 * (X @ w + b - y).mean()]).detach().numpy(),
+])
+def test_7_2_other_correct_forms_pass(answer) -> None:
+    check(f"{EX}.gradient_by_hand", answer)
+
+
+def test_7_2_numbers_printed_after_the_exercise_cannot_be_copied_into_it() -> None:
+    """The cell after 7.2 prints autograd's gradient at the start; a function returning those numbers fails."""
+    printed = stored_text(cell("052"))
+    dw, db = map(float, re.findall(r"= (-?\d+\.\d+)", printed))
+    wrong = verdict("gradient_by_hand", lambda X, y, w, b: (dw, db))
+    assert wrong.mistake == "copied_chapter_numbers"
+
+
+# --- 7.3: my_step --------------------------------------------------------------------------------------
+
+def rebinding_then_zeroing(X, y, model, lr=0.1):
+    loss = ((model.forward(X) - y) ** 2).mean()
+    loss.backward()
+    with torch.no_grad():
+        for p in model.params:
+            p = p - lr * p.grad
+            p.grad.zero_()
+
+
+def rebinding(X, y, model, lr=0.1):
+    loss = ((model.forward(X) - y) ** 2).mean()
+    loss.backward()
+    with torch.no_grad():
+        for p in model.params:
+            p = p - lr * p.grad
+    for p in model.params:
+        p.grad.zero_()
+
+
+def replacing(X, y, model, lr=0.1):
+    loss = ((model.forward(X) - y) ** 2).mean()
+    loss.backward()
+    with torch.no_grad():
+        model.w = model.w - lr * model.w.grad
+        model.b = model.b - lr * model.b.grad
+
+
+def not_zeroed(X, y, model, lr=0.1):
+    ((model.forward(X) - y) ** 2).mean().backward()
+    with torch.no_grad():
+        for p in model.params:
+            p -= lr * p.grad
+
+
+def tracked_update(X, y, model, lr=0.1):
+    ((model.forward(X) - y) ** 2).mean().backward()
+    for p in model.params:
+        p -= lr * p.grad
+        p.grad.zero_()
+
+
+def through_data(X, y, model, lr=0.1):
+    ((model.forward(X) - y) ** 2).mean().backward()
+    for p in model.params:
+        p.data -= lr * p.grad
+        p.grad.zero_()
+
+
+def fixed_lr(X, y, model, lr=0.1):
+    ((model.forward(X) - y) ** 2).mean().backward()
+    with torch.no_grad():
+        for p in model.params:
+            p -= 0.1 * p.grad
+            p.grad.zero_()
+
+
+def summed_loss(X, y, model, lr=0.1):
+    ((model.forward(X) - y) ** 2).sum().backward()
+    with torch.no_grad():
+        for p in model.params:
+            p -= lr * p.grad
+            p.grad.zero_()
+
+
+def uphill(X, y, model, lr=0.1):
+    ((model.forward(X) - y) ** 2).mean().backward()
+    with torch.no_grad():
+        for p in model.params:
+            p += lr * p.grad
+            p.grad.zero_()
+
+
+GLOBAL_MODEL = ex._Linear(1, 1, 4, torch.device("cpu"))
+
+
+def uses_the_notebooks_model(X, y, m, lr=0.1):
+    ((GLOBAL_MODEL.forward(X.cpu()) - y.cpu()) ** 2).mean().backward()
+    with torch.no_grad():
+        for p in GLOBAL_MODEL.params:
+            p -= lr * p.grad
+            p.grad.zero_()
+
+
+def zeroes_first(X, y, model, lr=0.1):
+    for p in model.params:
+        p.grad.zero_()
+    ((model.forward(X) - y) ** 2).mean().backward()
+    with torch.no_grad():
+        for p in model.params:
+            p -= lr * p.grad
+
+
+@pytest.mark.parametrize("answer, mistake, says", [
+    (rebinding_then_zeroing, "update_rebinds_the_name", "binds the loop's name p"),
+    (rebinding, "update_rebinds_the_name", "the parameters never moved"),
+    (replacing, "update_replaces_the_parameter", "is a new tensor after the step"),
+    (not_zeroed, "gradients_not_zeroed", "never zeroed"),
+    (tracked_update, "update_outside_no_grad", "inside torch.no_grad()"),
+    (through_data, "update_through_data", "went through .data"),
+    (fixed_lr, "learning_rate_ignored", "lr argument"),
+    (summed_loss, "loss_sum_instead_of_mean", "summed over the samples"),
+    (uphill, "step_uphill", "uphill"),
+    (uses_the_notebooks_model, None, "never ran backward() on the model's loss"),
+    (zeroes_first, None, "before the first backward() there is no gradient"),
+    (4.509, None, "pass the function itself"),
+])
+def test_7_3_wrong_answers_are_named(answer, mistake, says) -> None:
+    wrong = verdict("my_step", answer)
+    assert wrong.mistake == mistake
+    assert says in " ".join(str(wrong).split())
+
+
+def with_sgd(X, y, model, lr=0.1):
+    optimizer = torch.optim.SGD(model.params, lr=lr)
+    optimizer.zero_grad()
+    ((model.forward(X) - y) ** 2).mean().backward()
+    optimizer.step()
+
+
+def set_to_none(X, y, model, lr=0.1):
+    ((model.forward(X) - y) ** 2).mean().backward()
+    with torch.no_grad():
+        for p in model.params:
+            p -= lr * p.grad
+            p.grad = None
+
+
+def copy_update(X, y, model, lr=0.1):
+    loss = torch.nn.functional.mse_loss(model.forward(X), y)
+    loss.backward()
+    with torch.no_grad():
+        for p in model.params:
+            p.copy_(p - lr * p.grad)
+            p.grad.zero_()
+    return loss
+
+
+@pytest.mark.parametrize("answer", [with_sgd, set_to_none, copy_update])
+def test_7_3_other_correct_steps_pass(answer) -> None:
+    check(f"{EX}.my_step", answer)
+
+
+# --- 7.4: the broadcasting bug ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("answer, mistake", [
+    (-0.0008182962192222476, "target_still_broadcasts"),   # y_new, or y_new.reshape(1, -1), left as it was
+    (ex._continued_buggy_w(), "continued_the_buggy_model"),
+    (0.8, "true_slope_not_trained_w"),
+    (ex._least_squares_w(), "not_thirty_steps_from_seed_4"),
+    (ex._seed4_params()[0].item(), "model_not_trained"),
+    ([ex._fixed_w(), 3.0], None),
+])
+def test_7_4_wrong_answers_are_named(answer, mistake) -> None:
+    assert verdict("fix_the_broadcast", answer).mistake == mistake
+
+
+def test_7_4_the_trained_weight_as_a_tensor_passes() -> None:
+    check(f"{EX}.fix_the_broadcast", torch.tensor([[ex._fixed_w()]], requires_grad=True))
+
+
+# --- what the prose says, against the stored outputs ---------------------------------------------------
+
+def test_the_limit_and_the_30_step_table_say_what_the_prose_says() -> None:
+    assert "limit 2 / 2.0177 = 0.9912" in stored_text(cell("060"))
+    table = stored_text(cell("046"))
+    for lr, shape, verdict_ in [("1.0 ", "turns up after step 18", "lower"),
+                                ("1.01", "turns up after step 14", "lower"),
+                                ("1.02", "turns up after step 11", "higher"), ("0.99", "falls to the end", "lower")]:
+        line = next(line for line in table.splitlines() if line.startswith(f"lr = {lr}"))
+        assert shape in line and f"{verdict_} than at step 1" in line, line
+    prose = cell("061").source
+    assert "after step 18 for `1.0`" in prose and "after step 14 for `1.01`" in prose
+    assert "sharp" not in cell("049").source.replace("Nothing sharp", "")
+
+
+def test_the_sliders_values_are_fine_around_the_limit() -> None:
+    tree = ast.parse(cell("048").source)
+    rates = next(ast.literal_eval(node.value) for node in ast.walk(tree)
+                 if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "SLIDER_RATES")
+    limit = 0.99123
+    below = [r for r in rates if limit - 0.02 <= r <= limit]
+    above = [r for r in rates if limit < r <= limit + 0.03]
+    assert len(below) >= 2 and len(above) >= 3, rates
+    X, y = ex._data()
+    verdicts = {r: ex.diverges(ex._train(X, y, lr=r)[2]) for r in above}
+    assert not all(verdicts.values()) and any(verdicts.values()), "the slider must show both sides of the 30-step test"
+
+
+def test_running_the_untrained_picture_again_after_training_shows_the_untrained_line() -> None:
+    """Issue 14: cell 18 re-run after training drew the trained line under 'before training'."""
+    from copy import deepcopy
+
+    from nbclient import NotebookClient
+
+    from coursetools.notebooks import KERNEL_ARGS, apply_kernel_env
+
+    apply_kernel_env()
+    nb = nbformat.read(CHAPTER, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    index = next(i for i, c in enumerate(code) if c.get("id") == f"{EX}-018")
+    training = next(i for i, c in enumerate(code) if c.get("id") == f"{EX}-028")
+    probe = nbformat.v4.new_code_cell(
+        "print(ax.get_title(), [round(float(v), 4) for v in ax.lines[0].get_ydata()[[0, -1]]])")
+    nb.cells = code[: index + 1] + [probe] + code[index + 1: training + 1] + [deepcopy(code[index]), deepcopy(probe)]
+    NotebookClient(nb, timeout=120, kernel_name="python3", extra_arguments=KERNEL_ARGS,
+                   resources={"metadata": {"path": str(CHAPTER.parent)}}).execute()
+    first, again = (stored_text(c) for c in (nb.cells[index + 1], nb.cells[-1]))
+    assert first == "before training: w = -1.61, b = 0.23 [5.1224, -4.8578]\n" and again == first
