@@ -261,3 +261,21 @@ def test_a_frame_highlights_the_node_that_runs_and_writes_the_gradients_sent() -
     many = course_utils.backward_steps(torch.stack([a * k for k in range(1, 9)]).sum(), {"a": a})
     assert len(backward_filmstrip(many).axes) == 6
     assert re.match(r"step 1 of \d+", backward_filmstrip(many, frames=[1]).axes[0].get_title(loc="left"))
+
+
+def test_the_filmstrip_is_stored_as_a_picture_when_it_is_the_first_figure() -> None:
+    """A bare Figure displayed before pyplot chose its backend is stored as text only (chapters 03 and 14 hit it)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from coursetools.notebooks import apply_kernel_env
+
+    apply_kernel_env()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import torch, course_utils\n_ = course_utils.start_chapter(seed=0)\n"
+        "x = torch.tensor(3.0, requires_grad=True)\n"
+        "course_utils.plots.show_backward(course_utils.backward_steps(x * x + x, {'x': x}))")]
+    NotebookClient(nb, kernel_name="python3", timeout=120).execute()
+    pictures = [o for o in nb.cells[0].outputs if o.output_type == "display_data"]
+    assert pictures and "image/png" in pictures[0].data

@@ -1,18 +1,20 @@
 """Exercises of chapter 14, Build your own autograd.
 
-Each exercise re-implements one piece of the chapter's NumPy engine as a separate function; the
-judges call it on NumPy arrays (or on small graphs of nodes with a ``parents`` attribute) and
-compare with torch.
+Each exercise re-implements one piece of the chapter's NumPy engine as a function of its own.
+The check calls it on named cases the chapter did not show (broadcasting in both operands, a
+square matrix that hides a transpose, graphs with diamonds, reused nodes and paths of
+different lengths, a chain too deep for recursion), compares with a NumPy reference that the
+chapter's tests hold against torch, and names the usual slips.
 """
 from __future__ import annotations
 
 from typing import Any, Callable
 
 import numpy as np
-import torch
 
-from course_utils.checks import PropertyExercise, register
-
+from course_utils.checks import Case, FunctionExercise, Mistake, Run, register, wrong
+from course_utils.checks.answers import BadAnswer, describe, read_numbers
+from course_utils.checks.tolerance import close
 
 def _unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     while grad.ndim > len(shape):
@@ -23,107 +25,239 @@ def _unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return grad
 
 
-def _same(given: Any, expected: torch.Tensor, what: str) -> str | None:
-    """None when ``given`` has ``expected``'s shape and values, else a sentence saying how it differs."""
-    array = np.asarray(given, dtype=np.float64)
-    want = expected.detach().numpy()
-    if array.shape != want.shape:
-        return f"{what} has shape {array.shape}, but it should have shape {want.shape}."
-    if not np.allclose(array, want, rtol=1e-6, atol=1e-9):
-        return f"{what} has the right shape {want.shape} but the wrong values."
-    return None
+class Unreadable(Exception):
+    """A part of the learner's result that cannot be read as numbers; the message says why."""
 
 
-def _fn(f: Callable) -> Callable[[], Callable]:
-    return lambda: f
+def _numbers(value: Any, what: str, limit: int) -> np.ndarray:
+    """``value`` read as numbers, or :class:`Unreadable` with a sentence saying why it cannot be."""
+    try:
+        return read_numbers(value, max_elements=limit).values
+    except BadAnswer as exc:
+        raise Unreadable(f"{what} is {exc}") from None
 
 
-# --- 14.1: the backward rule of division, with broadcasting -------------------------------------
+# --- 14.1: the backward rule of division, with broadcasting -----------------------------------
 
 def _div_backward(a: np.ndarray, b: np.ndarray, grad_out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return _unbroadcast(grad_out / b, a.shape), _unbroadcast(-grad_out * a / b**2, b.shape)
 
 
-def _judge_div_backward(function: Any) -> str | None:
-    if not callable(function):
-        return "pass the function itself, for example check(..., my_div_backward)."
-    rng = np.random.default_rng(14)
-    for shape_a, shape_b in [((3, 4), (3, 4)), ((3, 4), (4,)), ((3, 1), (1, 4)), ((), (2, 3)), ((2, 3), (2, 1))]:
+def _div_inputs(shape_a: tuple[int, ...], shape_b: tuple[int, ...], seed: int) -> Callable[[], tuple]:
+    def inputs() -> tuple:
+        rng = np.random.default_rng(seed)  # a generator of its own: the learner's random state is not touched
         a = rng.uniform(-2, 2, shape_a)
         b = rng.uniform(0.5, 2, shape_b) * rng.choice([-1.0, 1.0], shape_b)
         grad_out = rng.normal(size=np.broadcast_shapes(shape_a, shape_b))
-        a_t = torch.tensor(a, requires_grad=True)
-        b_t = torch.tensor(b, requires_grad=True)
-        ((a_t / b_t) * torch.tensor(grad_out)).sum().backward()  # = backward(grad_out)
-        answer = function(a.copy(), b.copy(), grad_out.copy())
-        if not isinstance(answer, (tuple, list)) or len(answer) != 2:
-            return "the function should return two arrays: (grad_a, grad_b)."
-        for given, expected, name, shape in [(answer[0], a_t.grad, "grad_a", shape_a),
-                                             (answer[1], b_t.grad, "grad_b", shape_b)]:
-            problem = _same(given, expected, name)
-            if problem:
-                return f"for a of shape {shape_a} and b of shape {shape_b}: {problem}"
+        return a, b, grad_out
+    return inputs
+
+
+NOT_UNBROADCAST = Mistake("a gradient with the shape of the result, not of its operand: sum it back over the axes "
+                          "that broadcasting added or stretched.", name="gradient_not_unbroadcast")
+OTHER_SHAPE = Mistake("each gradient summed back to the other operand's shape: grad_a takes a's shape, grad_b "
+                      "takes b's.", name="unbroadcast_to_the_other_shape")
+SWAPPED = Mistake("the two gradients in swapped places: return (grad_a, grad_b), in that order.",
+                  name="gradients_swapped")
+B_SIGN = Mistake("grad_b with the wrong sign: the derivative of b⁻¹ is negative.", name="sign_of_b_derivative")
+B_SQUARE = Mistake("grad_b with b where b² belongs: the derivative of b⁻¹ is -b⁻², a power one lower.",
+                   name="square_of_b_missing")
+B_NO_A = Mistake("grad_b without the factor a: out = a · b⁻¹, so a stays in the derivative with respect to b.",
+                 name="factor_a_missing")
+NO_GRAD_OUT = Mistake("local derivatives only: each gradient must be multiplied by grad_out, the gradient "
+                      "arriving from the result (chain rule).", name="grad_out_forgotten")
+A_MUL_RULE = Mistake("grad_a from the rule of a · b (times b): for a / b the factor is 1 / b.",
+                     name="rule_of_multiplication")
+
+
+def _judge_div(run: Run) -> Any:
+    a, b, grad_out = run.expected_inputs  # the reference's own copy: a learner's in-place change cannot hide here
+    result = run.result
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        return f"it should return two arrays, (grad_a, grad_b); it returned {describe(result)}."
+    try:
+        grad_a, grad_b = (_numbers(part, name, 10 * grad_out.size + 100)
+                          for part, name in zip(result, ("grad_a", "grad_b")))
+    except Unreadable as exc:
+        return str(exc)
+    want_a, want_b = (np.asarray(w, dtype=np.float64) for w in run.expected)
+    if close(grad_a, want_b) and close(grad_b, want_a) and not close(grad_a, want_a):
+        return SWAPPED
+    full = np.broadcast_shapes(a.shape, b.shape)
+    if a.shape != b.shape and grad_a.shape == b.shape and grad_b.shape == a.shape:
+        return OTHER_SHAPE
+    for part, want, name in ((grad_a, want_a, "grad_a"), (grad_b, want_b, "grad_b")):
+        if part.shape != want.shape:
+            if part.shape == full:
+                return NOT_UNBROADCAST
+            return f"{name} has shape {part.shape}, but its operand has shape {want.shape}."
+    if not close(grad_a, want_a):
+        if close(grad_a, _unbroadcast(np.broadcast_to(1 / b, full), a.shape)):
+            return NO_GRAD_OUT
+        if close(grad_a, _unbroadcast(grad_out * b, a.shape)):
+            return A_MUL_RULE
+        return "grad_a has the right shape but the wrong values."
+    if not close(grad_b, want_b):
+        for typical, mistake in ((grad_out * a / b**2, B_SIGN), (-grad_out * a / b, B_SQUARE),
+                                 (-grad_out / b**2, B_NO_A), (np.broadcast_to(-a / b**2, full), NO_GRAD_OUT)):
+            if close(grad_b, _unbroadcast(typical, b.shape)):
+                return mistake
+        return "grad_b has the right shape but the wrong values."
     return None
 
 
-# --- 14.2: un-broadcasting ----------------------------------------------------------------------
-
-def _judge_unbroadcast(function: Any) -> str | None:
-    if not callable(function):
-        return "pass the function itself, for example check(..., my_unbroadcast)."
-    rng = np.random.default_rng(14)
-    cases = [((3, 4), (3, 4)), ((3, 4), (4,)), ((3, 4), (3, 1)), ((3, 4), (1, 4)), ((3, 4), ()),
-             ((2, 3, 4), (3, 1)), ((2, 3, 4), (2, 1, 4)), ((5,), (1,)), ((2, 3, 4), (1, 1))]
-    for grad_shape, shape in cases:
-        grad = rng.normal(size=grad_shape)
-        x = torch.zeros(shape, dtype=torch.float64, requires_grad=True)
-        (torch.broadcast_to(x, grad_shape) * torch.tensor(grad)).sum().backward()
-        problem = _same(function(grad.copy(), shape), x.grad, "the result")
-        if problem:
-            return f"un-broadcasting a gradient of shape {grad_shape} to shape {shape}: {problem}"
-    return None
+DIV_CASES = [
+    Case("a and b of shape (3, 4)", _div_inputs((3, 4), (3, 4), 1), _judge_div),
+    Case("a of shape (3, 4) and b of shape (4,), b broadcast over the rows", _div_inputs((3, 4), (4,), 2), _judge_div),
+    Case("a of shape (3, 1) and b of shape (1, 4), both stretched", _div_inputs((3, 1), (1, 4), 3), _judge_div),
+    Case("a single number a (shape ()) and b of shape (2, 3)", _div_inputs((), (2, 3), 4), _judge_div),
+    Case("a of shape (2, 3) and b of shape (2, 1)", _div_inputs((2, 3), (2, 1), 5), _judge_div),
+    Case("a of shape (2, 1, 3) and b of shape (4, 1), axes added and stretched",
+         _div_inputs((2, 1, 3), (4, 1), 6), _judge_div),
+]
 
 
-def _unbroadcast_leading_only(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+# --- 14.2: un-broadcasting ---------------------------------------------------------------------
+
+def _grad_of_shape(grad_shape: tuple[int, ...], shape: tuple[int, ...], seed: int) -> Callable[[], tuple]:
+    def inputs() -> tuple:
+        return np.random.default_rng(seed).normal(size=grad_shape), shape
+    return inputs
+
+
+def _leading_only(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     while grad.ndim > len(shape):
         grad = grad.sum(axis=0)
     return grad
 
 
-def _unbroadcast_stretched_only(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+def _stretched_only(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     for axis, size in enumerate(shape):
-        if size == 1 and grad.shape[axis] != 1:
+        if axis < grad.ndim and size == 1 and grad.shape[axis] != 1:
             grad = grad.sum(axis=axis, keepdims=True)
     return grad
 
 
-# --- 14.3: the backward of a sum over one axis --------------------------------------------------
+def _aligned_from_the_left(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Size-1 axes of ``shape`` matched with grad's first axes, then the extra axes summed away."""
+    for axis, size in enumerate(shape):
+        if size == 1 and grad.shape[axis] != 1:
+            grad = grad.sum(axis=axis, keepdims=True)
+    while grad.ndim > len(shape):
+        grad = grad.sum(axis=0)
+    return grad
+
+
+NOTHING_SUMMED = Mistake("the gradient returned as it came: broadcasting copied the operand, and each copy's "
+                         "share must be summed back.", name="nothing_summed")
+ADDED_NOT_SUMMED = Mistake("the axes that broadcasting added in front are still there: sum them away.",
+                           name="added_axes_not_summed")
+STRETCHED_NOT_SUMMED = Mistake("an axis stretched from size 1 was not summed: sum it, keeping it as size 1.",
+                               name="stretched_axes_not_summed")
+KEEPDIMS = Mistake("the right numbers in the wrong shape: a stretched axis must stay as an axis of size 1 "
+                   "(keepdims).", name="keepdims_forgotten")
+LEFT_ALIGNED = Mistake("the axes lined up from the left: broadcasting matches shapes from the right (the last "
+                       "axes), so the axes added in front come off first.", name="aligned_from_the_left")
+AVERAGED = Mistake("averaged where a sum belongs: a copied element influenced every position it was copied to, "
+                   "and those influences add up.", name="averaged_not_summed")
+
+
+def _judge_unbroadcast(run: Run) -> Any:
+    grad, shape = run.expected_inputs
+    want = np.asarray(run.expected, dtype=np.float64)
+    try:
+        mine = _numbers(run.result, "the result", 10 * grad.size + 100)
+    except Unreadable as exc:
+        return str(exc)
+    if close(mine, want):
+        return None
+    if mine.shape != want.shape:
+        if mine.size == want.size and close(mine.reshape(want.shape), want):
+            return KEEPDIMS
+        if close(mine, grad):
+            return NOTHING_SUMMED if grad.ndim > len(shape) and 1 in shape else (
+                ADDED_NOT_SUMMED if grad.ndim > len(shape) else STRETCHED_NOT_SUMMED)
+        if close(mine, _leading_only(grad, shape)):
+            return STRETCHED_NOT_SUMMED
+        if close(mine, _stretched_only(grad, shape)):
+            return ADDED_NOT_SUMMED
+        if close(mine, _aligned_from_the_left(grad, shape)):
+            return LEFT_ALIGNED
+        return f"it returned shape {mine.shape}, but the operand has shape {tuple(shape)}."
+    copies = grad.size / max(want.size, 1)
+    if copies > 1 and close(mine, want / copies):
+        return AVERAGED
+    return "it returned the right shape but the wrong values."
+
+
+UNBROADCAST_CASES = [Case(f"a gradient of shape {g} for an operand of shape {s}", _grad_of_shape(g, s, seed),
+                          _judge_unbroadcast)
+                     for seed, (g, s) in enumerate([((3, 4), (3, 4)), ((3, 4), (3, 1)), ((3, 4), (4,)),
+                                                    ((3, 4), (1, 4)), ((3, 4), ()), ((5,), (1,)),
+                                                    ((2, 3, 4), (3, 1)), ((2, 3, 4), (2, 1, 4)),
+                                                    ((2, 3, 4), (1, 1))])]
+
+
+# --- 14.3: the backward of a sum over one axis ----------------------------------------------
 
 def _sum_backward(grad_out: np.ndarray, shape: tuple[int, ...], axis: int) -> np.ndarray:
     return np.broadcast_to(np.expand_dims(grad_out, axis), shape).copy()
 
 
-def _judge_sum_backward(function: Any) -> str | None:
-    if not callable(function):
-        return "pass the function itself, for example check(..., my_sum_backward)."
-    rng = np.random.default_rng(14)
-    for shape, axis in [((3, 4), 0), ((3, 4), 1), ((3, 3), 1), ((2, 3, 4), 1), ((2, 3, 4), -1), ((4, 4), 0)]:
-        a = torch.tensor(rng.normal(size=shape), requires_grad=True)
-        out = a.sum(dim=axis)
-        grad_out = rng.normal(size=tuple(out.shape))
-        (out * torch.tensor(grad_out)).sum().backward()
-        problem = _same(function(grad_out.copy(), shape, axis), a.grad, "the gradient")
-        if problem:
-            return f"for a of shape {shape} summed over axis {axis}: {problem}"
-    return None
+def _sum_inputs(shape: tuple[int, ...], axis: int, seed: int) -> Callable[[], tuple]:
+    def inputs() -> tuple:
+        reduced = tuple(size for i, size in enumerate(shape) if i != axis % len(shape))
+        return np.random.default_rng(seed).normal(size=reduced), shape, axis
+    return inputs
+
+
+WRONG_AXIS = Mistake("grad_out copied along the wrong axis: broadcasting lines up trailing axes, so the summed "
+                     "axis has to be put back first, as an axis of size 1.", name="copied_along_the_wrong_axis")
+IGNORES_GRAD_OUT = Mistake("the same result whatever grad_out holds: each element's gradient is the incoming "
+                           "gradient of the sum it belongs to, times its slope 1.", name="grad_out_ignored")
+MEAN_RULE = Mistake("the backward of a mean (divided by the size of the axis): a sum gives every element "
+                    "slope 1.", name="mean_not_sum")
+NOT_COPIED = Mistake("the summed axis put back with size 1, but not copied along it: every element of that "
+                     "axis gets the same gradient, so the result has a's full shape.", name="not_copied_along_the_axis")
+NOT_EXPANDED = Mistake("grad_out returned as it came, in the result's shape: the gradient of a has a's shape.",
+                       name="not_expanded")
+
+
+def _judge_sum(run: Run) -> Any:
+    grad_out, shape, axis = run.expected_inputs
+    want = np.asarray(run.expected, dtype=np.float64)
+    try:
+        mine = _numbers(run.result, "the result", 10 * want.size + 100)
+    except Unreadable as exc:
+        return str(exc)
+    if close(mine, want):
+        return None
+    if mine.shape != want.shape:
+        if close(mine, grad_out):
+            return NOT_EXPANDED
+        if close(mine, np.expand_dims(grad_out, axis)):
+            return NOT_COPIED
+        return f"it returned shape {mine.shape}, but a has shape {tuple(shape)}."
+    if grad_out.shape == tuple(shape[-grad_out.ndim:]) and close(mine, np.broadcast_to(grad_out, shape)):
+        return WRONG_AXIS
+    if close(mine, np.ones(shape)):
+        return IGNORES_GRAD_OUT
+    if close(mine, want / shape[axis]):
+        return MEAN_RULE
+    return "it returned the right shape but the wrong values."
+
+
+SUM_CASES = [Case(f"a of shape {shape} summed over axis {axis}", _sum_inputs(shape, axis, seed), _judge_sum)
+             for seed, (shape, axis) in enumerate([((3, 4), 0), ((3, 3), 1), ((3, 4), 1), ((2, 3, 4), 1),
+                                                   ((2, 3, 4), -1), ((2, 3, 4), -2), ((4, 4), 0)])]
 
 
 # --- 14.4: an iterative topological order -------------------------------------------------------
 
-class _Node:
+class Node:
     """A stand-in for the chapter's Value: only ``parents`` matters to a topological order."""
 
-    def __init__(self, name: str, parents: tuple["_Node", ...] = ()):
+    def __init__(self, name: str, parents: tuple["Node", ...] = ()) -> None:
         self.name = name
         self.parents = parents
 
@@ -131,25 +265,7 @@ class _Node:
         return f"node {self.name}"
 
 
-def _test_graphs() -> list[tuple[str, _Node]]:
-    a = _Node("a")
-    b = _Node("b", (a,))
-    c = _Node("c", (a, b))
-    diamond = _Node("d", (c, c))  # c used twice, a reached by two paths of different lengths
-    rng = np.random.default_rng(14)
-    nodes: list[_Node] = []
-    for i in range(40):
-        k = int(rng.integers(0, min(i, 3) + 1))
-        parents = tuple(nodes[int(j)] for j in rng.choice(i, size=k, replace=True)) if k else ()
-        nodes.append(_Node(f"n{i}", parents))
-    chain = _Node("x")
-    for i in range(5000):
-        chain = _Node(f"c{i}", (chain, _Node(f"k{i}")))
-    return [("a small graph with a reused node", diamond), ("a random graph of 40 nodes", nodes[-1]),
-            ("a chain of 5000 operations", chain)]
-
-
-def _reachable(root: _Node) -> dict[int, _Node]:
+def _reachable(root: Node) -> dict[int, Node]:
     seen, stack = {id(root): root}, [root]
     while stack:
         for parent in stack.pop().parents:
@@ -159,55 +275,179 @@ def _reachable(root: _Node) -> dict[int, _Node]:
     return seen
 
 
-def _judge_topological_order(function: Any) -> str | None:
-    if not callable(function):
-        return "pass the function itself, for example check(..., my_topological_order)."
-    for description, root in _test_graphs():
+def _leaf() -> Node:
+    return Node("x")
+
+
+def _square() -> Node:
+    x = Node("x")
+    return Node("y = x·x", (x, x))
+
+
+def _x_times_x_plus_x() -> Node:
+    x = Node("x")
+    return Node("y = x·x + x", (Node("x·x", (x, x)), x))
+
+
+def _x_plus_x_times_x() -> Node:
+    x = Node("x")
+    return Node("y = x + x·x", (x, Node("x·x", (x, x))))
+
+
+def _diamond(flip: bool) -> Node:
+    a = Node("a")
+    b, c = Node("b = f(a)", (a,)), Node("c = g(a)", (a,))
+    return Node("d = b + c", (c, b) if flip else (b, c))
+
+
+def _shortcut(flip: bool) -> Node:
+    """The root uses x directly and through a chain of three steps: two paths of different lengths."""
+    x = Node("x")
+    step = x
+    for i in range(3):
+        step = Node(f"s{i}", (step,))
+    return Node("y = s2 + x", (x, step) if flip else (step, x))
+
+
+def _two_users_one_twice(flip: bool) -> Node:
+    """x is used twice by one node (p = x·x) and once by another (q = -x): counting uses, not users, matters."""
+    x = Node("x")
+    p, q = Node("p = x·x", (x, x)), Node("q = -x", (x,))
+    return Node("y = p + q", (q, p) if flip else (p, q))
+
+
+def _reused_near_and_far(flip: bool) -> Node:
+    """x used twice by p = x·x, and once more by q = -x, which the root reaches one step later."""
+    x = Node("x")
+    p, q = Node("p = x·x", (x, x)), Node("q = -x", (x,))
+    r = Node("r = f(q)", (q,))
+    return Node("y = p + r", (r, p) if flip else (p, r))
+
+
+def _random_graph(seed: int, size: int = 60) -> Node:
+    rng = np.random.default_rng(seed)
+    nodes = [Node(f"leaf{i}") for i in range(4)]
+    for i in range(size):
+        count = int(rng.integers(1, 4))
+        picks = rng.integers(max(0, len(nodes) - 12), len(nodes), size=count)  # recent nodes: long, tangled paths
+        nodes.append(Node(f"n{i}", tuple(nodes[int(j)] for j in picks)))
+    return Node("root", (nodes[-1], nodes[-2], nodes[len(nodes) // 2]))
+
+
+def _chain(length: int = 5000) -> Node:
+    node = Node("x")
+    for i in range(length):
+        node = Node(f"c{i}", (node, Node(f"k{i}")))
+    return node
+
+
+def _graph(make: Callable[[], Node]) -> Callable[[], tuple]:
+    return lambda: (make(),)
+
+
+class TooDeep:
+    """What the learner's function 'returned' when Python's recursion limit stopped it."""
+
+
+def _recursion_is_named(answer: Callable[..., Any]) -> Callable[..., Any]:
+    """The learner's function, with a RecursionError turned into a result the judge can name.
+
+    The check calls this wrapper through ``call_learner``; every other error still counts as the learner's.
+    """
+    def run(*args: Any) -> Any:
         try:
-            order = function(root)
+            return answer(*args)
         except RecursionError:
-            return (f"on {description} the function hit Python's recursion limit: keep the nodes still to visit "
-                    "in a list of your own instead of calling the function recursively.")
-        if not isinstance(order, (list, tuple)):
-            return "the function should return a list of nodes."
-        reachable = _reachable(root)
-        ids = [id(node) for node in order]
-        if len(set(ids)) != len(ids):
-            return f"on {description} some nodes appear more than once; each must appear exactly once."
-        if set(ids) != set(reachable):
-            return f"on {description} the list does not hold exactly the nodes the root depends on (itself included)."
-        position = {node_id: index for index, node_id in enumerate(ids)}
-        for node in order:
-            for parent in node.parents:
-                if position[id(parent)] < position[id(node)]:
-                    return (f"on {description}, {parent!r} comes before {node!r}, which was computed from it: "
-                            "every node must come before its parents (the root first).")
-    return None
+            return TooDeep()
+    return run
 
 
-def _topological_order(root: _Node) -> list[_Node]:
-    """Kahn's algorithm: a node is ready once every node computed from it has been placed."""
+RECURSION = Mistake("Python's recursion limit stopped the function: keep the nodes still to visit in a list of "
+                    "your own instead of calling the function recursively.", name="recursive_order")
+DUPLICATES = Mistake("a node listed more than once: a node used several times is still one node, placed once.",
+                     name="node_listed_twice")
+MISSING = Mistake("a node the root depends on is missing from the list (a node used twice by one operation is "
+                  "easy to lose if uses are counted one way and uncounted another).", name="node_missing")
+BEFORE_A_USER = Mistake("a node placed before one of the nodes computed from it: its gradient would be passed on "
+                        "before every share had arrived.", name="placed_before_a_user")
+LEAVES_FIRST = Mistake("the order reversed, leaves first: backward visits the root first, and every node before "
+                       "its parents.", name="leaves_first")
+
+
+def _judge_order(run: Run) -> Any:
+    if isinstance(run.result, TooDeep):
+        return RECURSION
+    root = run.inputs[0]
     reachable = _reachable(root)
-    users = {node_id: 0 for node_id in reachable}
+    order = run.result
+    if not isinstance(order, (list, tuple)):
+        return f"it should return a list of nodes, the root first; it returned {describe(order)}."
+    if len(order) > 4 * len(reachable) + 10:
+        return f"it returned {len(order)} items for a graph of {len(reachable)} nodes."
+    ids = [id(node) for node in order]
+    if any(node_id not in reachable for node_id in ids):
+        return "the list holds something that is not a node of this graph."
+    if len(set(ids)) != len(ids):
+        return DUPLICATES
+    if len(ids) != len(reachable):
+        return MISSING
+    position = {node_id: index for index, node_id in enumerate(ids)}
+    placed_early = [(node, parent) for node in order for parent in node.parents
+                    if position[id(parent)] < position[id(node)]]
+    if not placed_early:
+        return None
+    if all(position[id(parent)] < position[id(node)] for node in order for parent in node.parents):
+        return LEAVES_FIRST
+    node, parent = placed_early[0]
+    return Mistake(f"{BEFORE_A_USER.says} Here {parent!r} comes before {node!r}, which was computed from it.",
+                   name=BEFORE_A_USER.name)
+
+
+def _topological_order(root: Node) -> list[Node]:
+    """Kahn's algorithm: a node is ready once every use of it has been placed."""
+    reachable = _reachable(root)
+    uses = {node_id: 0 for node_id in reachable}
     for node in reachable.values():
         for parent in node.parents:
-            users[id(parent)] += 1
+            uses[id(parent)] += 1
     order, ready = [], [root]
     while ready:
         node = ready.pop()
         order.append(node)
         for parent in node.parents:
-            users[id(parent)] -= 1
-            if users[id(parent)] == 0:
+            uses[id(parent)] -= 1
+            if uses[id(parent)] == 0:
                 ready.append(parent)
     return order
 
 
-def _recursive_order(root: _Node) -> list[_Node]:
-    order: list[_Node] = []
+ORDER_CASES = [Case(name, _graph(make), _judge_order) for name, make in [
+    ("a single leaf (the root has no parents)", _leaf),
+    ("y = x·x (one operation uses x twice)", _square),
+    ("y = x·x + x (x used three times)", _x_times_x_plus_x),
+    ("y = x + x·x (the same, the other way round)", _x_plus_x_times_x),
+    ("a diamond, d = b + c with b and c both made from a", lambda: _diamond(False)),
+    ("the same diamond, d = c + b", lambda: _diamond(True)),
+    ("x reached directly and through three steps (paths of different lengths)", lambda: _shortcut(False)),
+    ("the same two paths, the other way round", lambda: _shortcut(True)),
+    ("x used twice by p = x·x and once by q = -x, y = p + q", lambda: _two_users_one_twice(False)),
+    ("the same with y = q + p", lambda: _two_users_one_twice(True)),
+    ("x used twice by p = x·x and once by q = -x, which y = p + f(q) reaches one step later",
+     lambda: _reused_near_and_far(False)),
+    ("the same with y = f(q) + p", lambda: _reused_near_and_far(True)),
+    *[(f"a random graph of 64 nodes with many reused values (number {seed})", (lambda s=seed: _random_graph(s)))
+      for seed in range(4)],
+    ("a chain of 5000 operations (10,001 nodes)", _chain),
+]]
+
+
+# --- wrong orders a beginner writes for 14.4 (kept as the check's wrong examples) ---------------
+
+def _recursive_order(root: Node) -> list[Node]:
+    order: list[Node] = []
     visited: set[int] = set()
 
-    def visit(node: _Node) -> None:
+    def visit(node: Node) -> None:
         if id(node) in visited:
             return
         visited.add(id(node))
@@ -219,7 +459,7 @@ def _recursive_order(root: _Node) -> list[_Node]:
     return order[::-1]
 
 
-def _breadth_first(root: _Node) -> list[_Node]:
+def _breadth_first(root: Node) -> list[Node]:
     order, seen, queue = [], {id(root)}, [root]
     while queue:
         node = queue.pop(0)
@@ -231,70 +471,196 @@ def _breadth_first(root: _Node) -> list[_Node]:
     return order
 
 
-def _no_dedupe(root: _Node) -> list[_Node]:
-    order, stack = [], [root]
+def _depth_first_preorder(root: Node) -> list[Node]:
+    """A stack and a visited set, each node placed when first popped: looks right on chains and trees."""
+    order: list[Node] = []
+    seen: set[int] = set()
+    stack = [root]
     while stack:
         node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
         order.append(node)
         stack.extend(node.parents)
-        if len(order) > 20000:
-            break
     return order
 
 
-def _leaves_first(root: _Node) -> list[_Node]:
+def _no_dedupe(root: Node) -> list[Node]:
+    order: list[Node] = []
+    stack = [root]
+    while stack and len(order) < 50000:
+        node = stack.pop()
+        order.append(node)
+        stack.extend(node.parents)
+    return order
+
+
+def _kahn_counting_users(root: Node) -> list[Node]:
+    """Kahn's algorithm that counts each distinct user once, but uncounts every use."""
+    reachable = _reachable(root)
+    users: dict[int, set[int]] = {node_id: set() for node_id in reachable}
+    for node in reachable.values():
+        for parent in node.parents:
+            users[id(parent)].add(id(node))
+    left = {node_id: len(found) for node_id, found in users.items()}
+    order, ready = [], [root]
+    while ready:
+        node = ready.pop(0)
+        order.append(node)
+        for parent in node.parents:
+            left[id(parent)] -= 1
+            if left[id(parent)] == 0:
+                ready.append(parent)
+    return order
+
+
+def _kahn_uncounting_users(root: Node) -> list[Node]:
+    """Kahn's algorithm that counts every use, but uncounts each distinct parent once."""
+    reachable = _reachable(root)
+    left = {node_id: 0 for node_id in reachable}
+    for node in reachable.values():
+        for parent in node.parents:
+            left[id(parent)] += 1
+    order, ready = [], [root]
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for parent in {id(p): p for p in node.parents}.values():
+            left[id(parent)] -= 1
+            if left[id(parent)] == 0:
+                ready.append(parent)
+    return order
+
+
+def _two_pass_stack(root: Node) -> list[Node]:
+    """Right: the chapter's own method, a stack on which each node comes back once its parents are placed."""
+    order: list[Node] = []
+    visited: set[int] = set()
+    stack = [(root, False)]
+    while stack:
+        node, parents_done = stack.pop()
+        if parents_done:
+            order.append(node)
+        elif id(node) not in visited:
+            visited.add(id(node))
+            stack.append((node, True))
+            stack.extend((parent, False) for parent in node.parents)
+    return order[::-1]
+
+
+def _unbroadcast_by_axes(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Right: all added axes in one sum, then all stretched axes in another."""
+    grad = grad.sum(axis=tuple(range(grad.ndim - len(shape))))
+    return grad.sum(axis=tuple(i for i, size in enumerate(shape) if size == 1), keepdims=True)
+
+
+def _leaves_first(root: Node) -> list[Node]:
     return _topological_order(root)[::-1]
 
 
 register(
-    PropertyExercise(
+    FunctionExercise(
         id="build_your_own_autograd.div_backward",
         title="the backward rule of a / b, with broadcasting",
         hint="Two slips are common. The derivative with respect to b: write a / b as a · b⁻¹ and differentiate "
              "the power, keeping its sign and its exponent. And broadcasting: each gradient, once multiplied by "
              "grad_out, must be summed back to its own operand's shape.",
-        solution=_fn(_div_backward),
-        judge=_judge_div_backward,
-        kind="a function my_div_backward(a, b, grad_out) -> (grad_a, grad_b), NumPy arrays shaped like a and b",
-        wrong_examples=[_fn(lambda a, b, g: (g / b, -g * a / b**2)),
-                        _fn(lambda a, b, g: (_unbroadcast(g / b, a.shape), _unbroadcast(g * a / b**2, b.shape))),
-                        _fn(lambda a, b, g: (_unbroadcast(g / b, a.shape), _unbroadcast(-g * a / b, b.shape))),
-                        _fn(lambda a, b, g: (_unbroadcast(-g * a / b**2, a.shape), _unbroadcast(g / b, b.shape)))],
+        first_step="Take a and b of the same shape first, where nothing needs summing: out = a · b⁻¹, so "
+                   "d(out)/da = b⁻¹ and grad_a = grad_out / b. Then do the same for b, and pass each result "
+                   "through unbroadcast with its operand's shape.",
+        solution=lambda: _div_backward,
+        signature="my_div_backward(a, b, grad_out)",
+        cases=DIV_CASES,
+        wrong_examples=[
+            wrong(lambda: (lambda a, b, g: (g / b, -g * a / b**2)), "with the shape of the result"),
+            wrong(lambda: (lambda a, b, g: (_unbroadcast(g / b, a.shape), _unbroadcast(g * a / b**2, b.shape))),
+                  "wrong sign"),
+            wrong(lambda: (lambda a, b, g: (_unbroadcast(g / b, a.shape), _unbroadcast(-g * a / b, b.shape))),
+                  "where b² belongs"),
+            wrong(lambda: (lambda a, b, g: (_unbroadcast(g / b, a.shape), _unbroadcast(-g / b**2, b.shape))),
+                  "without the factor a"),
+            wrong(lambda: (lambda a, b, g: _div_backward(a, b, g)[::-1]), "swapped places"),
+            wrong(lambda: (lambda a, b, g: (_unbroadcast(g * b, a.shape), _unbroadcast(-g * a / b**2, b.shape))),
+                  "rule of a · b"),
+            wrong(lambda: (lambda a, b, g: _div_backward(a, b, g)[0]), "two arrays"),
+            wrong(lambda: (lambda a, b, g: _div_backward(a, b, np.ones_like(g))), "multiplied by grad_out"),
+            wrong(lambda: (lambda a, b, g: (_unbroadcast(g / b, b.shape), _unbroadcast(-g * a / b**2, a.shape))),
+                  "the other operand's shape"),
+        ],
+        right_examples=[lambda: (lambda a, b, g: list(_div_backward(a, b, g))),
+                        lambda: (lambda a, b, g: tuple(np.asarray(p, dtype=np.float32)
+                                                       for p in _div_backward(a, b, g)))],
     ),
-    PropertyExercise(
+    FunctionExercise(
         id="build_your_own_autograd.unbroadcast",
         title="un-broadcast a gradient back to an operand's shape",
         hint="Broadcasting does two things, and both must be undone by summing: it adds axes in front (sum them "
-             "away) and it stretches axes of size 1 (sum them with keepdims=True).",
-        solution=_fn(_unbroadcast),
-        judge=_judge_unbroadcast,
-        kind="a function my_unbroadcast(grad, shape) -> NumPy array of that shape",
-        wrong_examples=[_fn(_unbroadcast_leading_only), _fn(_unbroadcast_stretched_only),
-                        _fn(lambda grad, shape: grad), _fn(lambda grad, shape: np.full(shape, grad.mean()))],
+             "away) and it stretches axes of size 1 (sum them, keeping each as an axis of size 1).",
+        first_step="For grad of shape (2, 3, 4) and shape (3, 1): first sum over axis 0 while grad has more axes "
+                   "than shape (once here, leaving (3, 4)); then, for every axis where shape has a 1 and grad does "
+                   "not, sum over it with keepdims=True.",
+        solution=lambda: _unbroadcast,
+        signature="my_unbroadcast(grad, shape)",
+        cases=UNBROADCAST_CASES,
+        right_examples=[lambda: _unbroadcast_by_axes],
+        wrong_examples=[
+            wrong(lambda: _leading_only, "stretched from size 1 was not summed"),
+            wrong(lambda: _stretched_only, "added in front are still there"),
+            wrong(lambda: (lambda grad, shape: grad), "stretched from size 1 was not summed"),
+            wrong(lambda: (lambda grad, shape: _unbroadcast(grad, shape) * np.prod(shape) / grad.size), "averaged"),
+            wrong(lambda: (lambda grad, shape: _unbroadcast(grad, shape).reshape([s for s in shape if s != 1])),
+                  "keepdims"),
+            wrong(lambda: (lambda grad, shape: np.full(shape, grad.mean())), "wrong values"),
+            wrong(lambda: _aligned_from_the_left, "lined up from the left"),
+        ],
     ),
-    PropertyExercise(
+    FunctionExercise(
         id="build_your_own_autograd.sum_backward",
         title="the backward of a sum over one axis",
         hint="Every element of a contributes with slope 1 to the sum it belongs to, so the gradient is grad_out "
-             "copied along the summed axis. Put the axis back first (np.expand_dims): broadcasting lines up "
-             "trailing axes, which silently transposes a square result.",
-        solution=_fn(_sum_backward),
-        judge=_judge_sum_backward,
-        kind="a function my_sum_backward(grad_out, shape, axis) -> NumPy array of that shape",
-        wrong_examples=[_fn(lambda g, shape, axis: np.broadcast_to(g, shape).copy()),
-                        _fn(lambda g, shape, axis: np.ones(shape)),
-                        _fn(lambda g, shape, axis: np.broadcast_to(np.expand_dims(g, axis), shape) / shape[axis]),
-                        _fn(lambda g, shape, axis: g)],
+             "copied along the summed axis. Put that axis back first, as an axis of size 1: broadcasting lines "
+             "up trailing axes, which silently transposes a square result.",
+        first_step="For a of shape (3, 4) summed over axis 1, grad_out has shape (3,). np.expand_dims(grad_out, 1) "
+                   "has shape (3, 1); copying it along axis 1 gives (3, 4). The same two steps work for any axis, "
+                   "negative ones included.",
+        solution=lambda: _sum_backward,
+        signature="my_sum_backward(grad_out, shape, axis)",
+        cases=SUM_CASES,
+        wrong_examples=[
+            wrong(lambda: (lambda g, shape, axis: np.broadcast_to(g, shape).copy()), "along the wrong axis"),
+            wrong(lambda: (lambda g, shape, axis: np.ones(shape)), "whatever grad_out holds"),
+            wrong(lambda: (lambda g, shape, axis: _sum_backward(g, shape, axis) / shape[axis]), "backward of a mean"),
+            wrong(lambda: (lambda g, shape, axis: g), "returned as it came"),
+            wrong(lambda: (lambda g, shape, axis: np.expand_dims(g, axis)), "not copied along it"),
+            wrong(lambda: (lambda g, shape, axis: np.repeat(np.expand_dims(g, axis), 2, axis=axis)), "has shape"),
+        ],
+        right_examples=[lambda: (lambda g, shape, axis: np.repeat(np.expand_dims(g, axis), shape[axis], axis=axis)),
+                        lambda: (lambda g, shape, axis: np.broadcast_to(np.expand_dims(g, axis), shape))],
     ),
-    PropertyExercise(
+    FunctionExercise(
         id="build_your_own_autograd.topological_order",
         title="an iterative topological order of the graph",
         hint="A node's gradient is complete only once every node computed from it has passed its share back, so "
-             "each node must come before all of its parents, and appear once. Recursion fails on deep graphs: "
-             "keep your own list of nodes to visit.",
-        solution=_fn(_topological_order),
-        judge=_judge_topological_order,
-        kind="a function my_topological_order(root) -> list of nodes, the root first",
-        wrong_examples=[_fn(_recursive_order), _fn(_breadth_first), _fn(_no_dedupe), _fn(_leaves_first)],
+             "each node must come after all of its users and before its parents, and appear once. Recursion fails "
+             "on deep graphs: keep your own list of nodes to visit.",
+        first_step="Count first: walk the graph from the root with a stack, and for every parent in node.parents "
+                   "add 1 to uses[parent] (once per use, so x in x·x counts 2). Then the root is the only node "
+                   "ready to be placed.",
+        solution=lambda: _topological_order,
+        signature="my_topological_order(root)",
+        cases=ORDER_CASES,
+        adapt=_recursion_is_named,
+        right_examples=[lambda: _two_pass_stack],
+        wrong_examples=[
+            wrong(lambda: _recursive_order, "recursion limit"),
+            wrong(lambda: _breadth_first, "placed before one of the nodes computed from it"),
+            wrong(lambda: _depth_first_preorder, "placed before one of the nodes computed from it"),
+            wrong(lambda: _no_dedupe, "more than once"),
+            wrong(lambda: _kahn_counting_users, "placed before one of the nodes computed from it"),
+            wrong(lambda: _kahn_uncounting_users, "missing"),
+            wrong(lambda: _leaves_first, "leaves first"),
+            wrong(lambda: (lambda root: [root]), "missing"),
+        ],
     ),
 )

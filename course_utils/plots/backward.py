@@ -190,10 +190,12 @@ def show_backward(steps: BackwardSteps, frames: Sequence[int] | None = None, liv
                         f"not a {type(steps).__name__}")
     from IPython.display import display
 
+    from course_utils.plots._display import display_figure
+
     if is_live_frontend() if live is None else live:
         display(_player(steps))
     else:
-        display(backward_filmstrip(steps, frames))
+        display_figure(backward_filmstrip(steps, frames))
     print(steps.table())
 
 

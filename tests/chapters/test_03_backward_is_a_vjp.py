@@ -1,0 +1,331 @@
+"""Chapter 03's exercises, tried the way beginners answer them.
+
+Each attempt is what a learner types in place of the exercise's ``raise NotImplementedError`` line of
+the learner edition; the test runs the whole exercise cell (its own ``check(...)`` line included) in a
+namespace that holds what the chapter's earlier cells define, and asserts what the check says: the
+named mistake it records, or that a right answer in another form passes.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import nbformat  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+import course_utils  # noqa: E402
+from course_utils.checks import WrongAnswer, check, reset_attempts  # noqa: E402
+from coursetools.notebooks import NOTEBOOK_DIR  # noqa: E402
+
+CHAPTER = "03_backward_is_a_vjp"
+ACCEPTED = "accepted"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """``code`` replaces the exercise's raise line; ``verdict`` is ACCEPTED, a Mistake name, or ``~phrase``."""
+
+    exercise: str
+    label: str
+    code: str
+    verdict: str
+
+
+ATTEMPTS = [
+    # 3.1: x.grad after w.backward(v)
+    Attempt("vjp_for_v", "v ignored: w.sum().backward()", """
+x = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+w = (5 * x) ** 2
+w.sum().backward()
+vjp = x.grad""", "v_ignored"),
+    Attempt("vjp_for_v", "precedence: 5 * x ** 2", """
+x = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+w = 5 * x ** 2
+w.backward(torch.tensor([1.0, 0.0, -1.0, 0.5]))
+vjp = x.grad""", "inner_derivative_dropped"),
+    Attempt("vjp_for_v", "by hand without the chain rule's 5", """
+x = torch.tensor([1.0, 2.0, 3.0, 4.0])
+vjp = torch.tensor([1.0, 0.0, -1.0, 0.5]) * 2 * (5 * x)""", "inner_derivative_dropped"),
+    Attempt("vjp_for_v", "the chapter's random x", """
+torch.manual_seed(0)
+x = torch.rand(4).requires_grad_()
+w = (5 * x) ** 2
+w.backward(torch.tensor([1.0, 0.0, -1.0, 0.5]))
+vjp = x.grad""", "chapter_x_used"),
+    Attempt("vjp_for_v", "the chapter's v", """
+x = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+w = (5 * x) ** 2
+w.backward(torch.tensor([1.0, 0.5, 0.0, -1.0]))
+vjp = x.grad""", "chapter_v_used"),
+    Attempt("vjp_for_v", "the Jacobian itself", """
+x = torch.tensor([1.0, 2.0, 3.0, 4.0])
+vjp = torch.diag(50 * x)""", "jacobian_not_vjp"),
+    Attempt("vjp_for_v", "v * J, entry by entry", """
+x = torch.tensor([1.0, 2.0, 3.0, 4.0])
+vjp = torch.tensor([1.0, 0.0, -1.0, 0.5]) * torch.diag(50 * x)""", "v_times_j_elementwise"),
+    Attempt("vjp_for_v", "backward twice into the same x.grad", """
+x = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+w = (5 * x) ** 2
+v = torch.tensor([1.0, 0.0, -1.0, 0.5])
+w.backward(v, retain_graph=True)
+w.backward(v)
+vjp = x.grad""", "accumulated_twice"),
+    Attempt("vjp_for_v", "v times w", """
+x = torch.tensor([1.0, 2.0, 3.0, 4.0])
+vjp = torch.tensor([1.0, 0.0, -1.0, 0.5]) * (5 * x) ** 2""", "v_times_output"),
+    Attempt("vjp_for_v", "x.grad before any backward", """
+x = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+w = (5 * x) ** 2
+vjp = x.grad""", "grad_read_before_backward"),
+    Attempt("vjp_for_v", "right, as a list from tolist()", """
+x = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+((5 * x) ** 2).backward(torch.tensor([1.0, 0.0, -1.0, 0.5]))
+vjp = x.grad.tolist()""", ACCEPTED),
+    Attempt("vjp_for_v", "right, v @ J (a tensor that requires grad)", """
+x = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+vjp = torch.tensor([1.0, 0.0, -1.0, 0.5]) @ torch.diag(50 * x)""", ACCEPTED),
+    Attempt("vjp_for_v", "right, by hand as ints", "vjp = [50, 0, -150, 100]", ACCEPTED),
+    # 3.2: the v of z = w[3] - w.mean()
+    Attempt("mean_as_vjp", "the mean's v from the step-through", "v_two_terms = torch.full((4,), 0.25)",
+            "only_the_mean"),
+    Attempt("mean_as_vjp", "minus the mean only", "v_two_terms = torch.full((4,), -0.25)", "term_missing"),
+    Attempt("mean_as_vjp", "w[3] only", "v_two_terms = torch.tensor([0.0, 0.0, 0.0, 1.0])", "term_missing"),
+    Attempt("mean_as_vjp", "w[3]'s share through the mean forgotten",
+            "v_two_terms = torch.tensor([-0.25, -0.25, -0.25, 1.0])",
+            "share_counted_once"),
+    Attempt("mean_as_vjp", "ones", "v_two_terms = torch.ones(4)", "sum_not_mean"),
+    Attempt("mean_as_vjp", "one number", "v_two_terms = 0.75", "v_needs_one_entry_per_output"),
+    Attempt("mean_as_vjp", "the count for its inverse", "v_two_terms = torch.tensor([-4.0, -4.0, -4.0, -3.0])",
+            "count_not_its_inverse"),
+    Attempt("mean_as_vjp", "signs the other way", "v_two_terms = torch.tensor([0.25, 0.25, 0.25, -0.75])",
+            "sign_flipped"),
+    Attempt("mean_as_vjp", "dz/dx, what lands in x.grad", """
+torch.manual_seed(0)
+x = torch.rand(4).requires_grad_()
+w = (5 * x) ** 2
+(w[3] - w.mean()).backward()
+v_two_terms = x.grad""", "v_on_the_input_side"),
+    Attempt("mean_as_vjp", "w[3] taken as the third entry", "v_two_terms = [-0.25, -0.25, 0.75, -0.25]",
+            "index_counted_from_one"),
+    Attempt("mean_as_vjp", "halves", "v_two_terms = [-0.5, -0.5, -0.5, 0.5]", "~the values differ"),
+    Attempt("mean_as_vjp", "three entries", "v_two_terms = torch.tensor([-0.25, -0.25, 0.75])", "~the shape is wrong"),
+    Attempt("mean_as_vjp", "right, a list", "v_two_terms = [-0.25, -0.25, -0.25, 0.75]", ACCEPTED),
+    Attempt("mean_as_vjp", "right, a row built from one-hot and mean", """
+v_two_terms = (torch.eye(4)[3] - torch.full((4,), 1 / 4)).reshape(1, 4)""", ACCEPTED),
+    # 3.3: a function that builds the Jacobian row by row
+    Attempt("jacobian_row_by_row", "no retain_graph", """
+def jacobian_by_rows(f, x):
+    out = f(x)
+    rows = []
+    for i in range(out.numel()):
+        out.backward(torch.eye(out.numel())[i])
+        rows.append(x.grad)
+        x.grad = None
+    return torch.stack(rows)""", "graph_freed_between_rows"),
+    Attempt("jacobian_row_by_row", "no reset between rows", """
+def jacobian_by_rows(f, x):
+    out = f(x)
+    rows = []
+    for i in range(out.numel()):
+        out.backward(torch.eye(out.numel())[i], retain_graph=True)
+        rows.append(x.grad.clone())
+    return torch.stack(rows)""", "rows_add_up"),
+    Attempt("jacobian_row_by_row", "x.grad stored, then zeroed in place", """
+def jacobian_by_rows(f, x):
+    out = f(x)
+    rows = []
+    for i in range(out.numel()):
+        out.backward(torch.eye(out.numel())[i], retain_graph=True)
+        rows.append(x.grad)
+        x.grad.zero_()
+    return torch.stack(rows)""", "same_tensor_each_row"),
+    Attempt("jacobian_row_by_row", "x.grad stored, never reset", """
+def jacobian_by_rows(f, x):
+    out = f(x)
+    rows = []
+    for i in range(out.numel()):
+        out.backward(torch.eye(out.numel())[i], retain_graph=True)
+        rows.append(x.grad)
+    return torch.stack(rows)""", "same_tensor_each_row"),
+    Attempt("jacobian_row_by_row", "v = ones for every row", """
+def jacobian_by_rows(f, x):
+    out = f(x)
+    rows = []
+    for i in range(out.numel()):
+        out.backward(torch.ones_like(out), retain_graph=True)
+        rows.append(x.grad)
+        x.grad = None
+    return torch.stack(rows)""", "v_ones_not_one_hot"),
+    Attempt("jacobian_row_by_row", "the ready-made jacobian", """
+def jacobian_by_rows(f, x):
+    return torch.autograd.functional.jacobian(f, x)""", "built_without_backward"),
+    Attempt("jacobian_row_by_row", "rows stacked as columns", """
+def jacobian_by_rows(f, x):
+    out = f(x)
+    rows = []
+    for i in range(out.numel()):
+        out.backward(torch.eye(out.numel())[i], retain_graph=True)
+        rows.append(x.grad)
+        x.grad = None
+    return torch.stack(rows, dim=1)""", "transposed"),
+    Attempt("jacobian_row_by_row", "the chapter's loop with its fixed 4", """
+def jacobian_by_rows(f, x):
+    out = f(x)
+    rows = []
+    for i in range(4):
+        one_hot = torch.zeros(4)
+        one_hot[i] = 1.0
+        out.backward(one_hot, retain_graph=(i < 3))
+        rows.append(x.grad)
+        x.grad = None
+    return torch.stack(rows)""", "v_shape_differs_from_output"),
+    Attempt("jacobian_row_by_row", "one row per input, not per output", """
+def jacobian_by_rows(f, x):
+    out = f(x)
+    rows = []
+    for i in range(x.numel()):
+        out.backward(torch.eye(x.numel())[i], retain_graph=True)
+        rows.append(x.grad)
+        x.grad = None
+    return torch.stack(rows)""", "v_shape_differs_from_output"),
+    Attempt("jacobian_row_by_row", "the matrix instead of the function", """
+def jacobian_by_rows(f, x):
+    return torch.autograd.functional.jacobian(f, x)
+jacobian_by_rows = jacobian_by_rows(lambda t: t * t.sum(), torch.tensor([1.0, 2.0, 3.0]))""",
+            "~pass the function itself"),
+    Attempt("jacobian_row_by_row", "right: f(x) built again for each row, a list of rows", """
+def jacobian_by_rows(f, x):
+    rows = []
+    for i in range(f(x).numel()):
+        out = f(x)
+        out.backward(torch.eye(out.numel())[i])
+        rows.append(x.grad)
+        x.grad = None
+    return rows""", ACCEPTED),
+    Attempt("jacobian_row_by_row", "right: torch.autograd.grad per row, clone and zero_()", """
+def jacobian_by_rows(f, x):
+    out = f(x)
+    rows = []
+    for i in range(out.numel()):
+        v = torch.zeros_like(out)
+        v[i] = 1
+        rows.append(torch.autograd.grad(out, x, v, retain_graph=True)[0])
+    return torch.stack(rows)""", ACCEPTED),
+    # 3.4: which shapes allow a bare backward()
+    Attempt("bare_backward_shapes", "only ()", 'bare_ok = {"()"}', "counts_dimensions"),
+    Attempt("bare_backward_shapes", "only one string", 'bare_ok = "()"', "counts_dimensions"),
+    Attempt("bare_backward_shapes", "only the shapes the chapter ran", 'bare_ok = {"()", "(1,)", "(1, 1)"}',
+            "only_shapes_seen"),
+    Attempt("bare_backward_shapes", "a single row too", 'bare_ok = {"()", "(1,)", "(1, 1)", "(1, 1, 1)", "(1, 3)"}',
+            "one_row_is_one_number"),
+    Attempt("bare_backward_shapes", "the empty one too", 'bare_ok = {"()", "(1,)", "(1, 1)", "(1, 1, 1)", "(0,)"}',
+            "empty_counts_as_one"),
+    Attempt("bare_backward_shapes", "vectors too", 'bare_ok = {"()", "(1,)", "(1, 1)", "(1, 1, 1)", "(2,)"}',
+            "vectors_allowed"),
+    Attempt("bare_backward_shapes", "every shape",
+            'bare_ok = {"()", "(1,)", "(1, 1)", "(2,)", "(1, 3)", "(1, 1, 1)", "(0,)"}',
+            "every_shape"),
+    Attempt("bare_backward_shapes", "two slips at once",
+            'bare_ok = {"()", "(1,)", "(1, 1)", "(1, 1, 1)", "(0,)", "(1, 3)"}',
+            "~at least one option is judged wrong"),
+    Attempt("bare_backward_shapes", "right, without spaces", 'bare_ok = {"()", "(1,)", "(1,1)", "(1,1,1)"}', ACCEPTED),
+    Attempt("bare_backward_shapes", "right, as tuples", "bare_ok = {(), (1,), (1, 1), (1, 1, 1)}", ACCEPTED),
+    Attempt("bare_backward_shapes", "right, as torch.Size values",
+            "bare_ok = [torch.ones(()).shape, torch.ones(1).shape, torch.ones(1, 1).shape, torch.ones(1, 1, 1).shape]",
+            ACCEPTED),
+    Attempt("bare_backward_shapes", "right, with (1) for (1,)", 'bare_ok = ["()", "(1)", "(1, 1)", "(1, 1, 1)"]',
+            ACCEPTED),
+]
+
+
+def _exercise_cells() -> dict[str, str]:
+    nb = nbformat.read(NOTEBOOK_DIR / "learner" / f"{CHAPTER}.ipynb", as_version=4)
+    cells = {}
+    for cell in nb.cells:
+        found = re.search(r'raise NotImplementedError\("Exercise ([\w.]+):', cell.source)
+        if cell.cell_type == "code" and found:
+            cells[found.group(1).split(".", 1)[1]] = cell.source
+    return cells
+
+
+def typed_into(cell: str, code: str) -> str:
+    """The exercise cell with its raise line replaced by ``code``, indented like that line."""
+    lines = cell.split("\n")
+    k = next(i for i, line in enumerate(lines) if "raise NotImplementedError" in line)
+    indent = lines[k][: len(lines[k]) - len(lines[k].lstrip())]
+    typed = [indent + line if line else line for line in code.strip("\n").split("\n")]
+    return "\n".join(lines[:k] + typed + lines[k + 1:])
+
+
+@pytest.fixture(scope="module")
+def cells() -> dict[str, str]:
+    return _exercise_cells()
+
+
+@pytest.fixture(autouse=True)
+def strict_checks(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("COURSE_CHECKS_STRICT", "1")
+    reset_attempts()
+    yield
+    plt.close("all")
+
+
+def run_attempt(cell: str, attempt: Attempt) -> WrongAnswer | None:
+    namespace = {"torch": torch, "np": np, "course_utils": course_utils, "check": check, "device": torch.device("cpu")}
+    try:
+        exec(typed_into(cell, attempt.code), namespace)
+    except WrongAnswer as verdict:
+        return verdict
+    return None
+
+
+@pytest.mark.parametrize("attempt", ATTEMPTS, ids=[f"{a.exercise}: {a.label}" for a in ATTEMPTS])
+def test_a_beginners_answer_gets_the_right_verdict(cells: dict[str, str], attempt: Attempt,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    verdict = run_attempt(cells[attempt.exercise], attempt)
+    if attempt.verdict == ACCEPTED:
+        assert verdict is None, f"a right answer was refused: {verdict}"
+        assert capsys.readouterr().out.startswith(f"Correct: backward_is_a_vjp.{attempt.exercise}")
+    elif attempt.verdict.startswith("~"):
+        assert verdict is not None, "a wrong answer was accepted"
+        assert attempt.verdict[1:] in " ".join(str(verdict).split())
+    else:
+        assert verdict is not None, "a wrong answer was accepted"
+        assert verdict.mistake == attempt.verdict, f"recorded {verdict.mistake!r}:\n{verdict}"
+
+
+def test_every_exercise_has_attempts_and_the_named_ones_cover_most(cells: dict[str, str]) -> None:
+    for exercise in cells:
+        tried = [a for a in ATTEMPTS if a.exercise == exercise]
+        wrong = [a for a in tried if a.verdict != ACCEPTED]
+        named = [a for a in wrong if not a.verdict.startswith("~")]
+        assert len(wrong) >= 4 and len(tried) > len(wrong), exercise
+        assert len(named) >= 0.75 * len(wrong), exercise
+
+
+def test_hints_grow_and_never_name_the_shapes(cells: dict[str, str]) -> None:
+    """3.4: three wrong tries in a row; neither the hint nor the first step lists the allowed shapes."""
+    messages = [str(run_attempt(cells["bare_backward_shapes"], Attempt("", "", 'bare_ok = {"()"}', "")))
+                for _ in range(3)]
+    assert "Hint:" not in messages[0] and "Hint:" in messages[1] and "First step:" in messages[2]
+    for allowed in ("(1, 1, 1)", "(1,1,1)", "exactly one number"):
+        assert allowed not in messages[2]
+
+
+def test_the_jacobian_check_watches_the_backward_passes() -> None:
+    """The cases' hook sees one arrival per row; the reference solution makes exactly that many."""
+    from course_utils.exercises.backward_is_a_vjp import JACOBIAN_CASES, _jacobian_by_rows
+
+    for case in JACOBIAN_CASES:
+        f, x = case.inputs()
+        J = _jacobian_by_rows(f, x)
+        assert len(f.arrivals) == J.shape[0]
+        assert torch.allclose(torch.stack(f.arrivals), J)
+        assert torch.allclose(J, torch.autograd.functional.jacobian(f.rule, x.detach()))
