@@ -11,8 +11,9 @@ kernel running only the setup cell), their difference, and the kernel's peak
 memory. Then the whole course under strict nbval, serially and with
 `-n 2 --dist loadfile`, and the import overhead of course_utils over torch.
 
-The browser timing (``--only browser``) starts JupyterLab over a copy of chapter 07 and
-drives Debian's Chromium with Playwright, as a learner would use it: Run All in the opened
+The browser timing (``--only browser``) starts `./course lab` from a copy of the notebooks (reusing
+this environment, installing nothing) and drives Debian's Chromium with Playwright through
+chapter 07, as a learner would use it: Run All in the opened
 notebook (all outputs cleared first), then the 30-step training cell alone, from the
 "run" command to its final frame decoded on screen. In the same run, alternating with
 the browser, the same cells run headless (nbclient, a fresh kernel, kernel start not
@@ -140,25 +141,23 @@ def run_cells_headless(nb, path: Path) -> float:
 
 
 def bench_browser(repeat: int) -> dict:
-    """Chapter 07 in JupyterLab (headless Chromium) and headless, alternately, in one run."""
+    """Chapter 07 in JupyterLab (headless Chromium) as `./course lab` starts it, and headless, alternately."""
     import nbformat
 
-    from tests.browser import (Missing, browser_page, jupyterlab, lab_env, open_notebook, python_lab_command,
-                               run_all, time_cell_to_final_image)
+    from tests.browser import (Missing, browser_page, course_lab_command, course_lab_env, jupyterlab,
+                               learner_clone, open_notebook, run_all, time_cell_to_final_image)
 
-    apply_kernel_env()  # the headless side; lab_env() removes the headless switches for the browser side
+    apply_kernel_env()  # the headless side; course_lab_env() removes the headless switches for the browser side
     path = ROOT / "notebooks" / BROWSER_CHAPTER
     nb = nbformat.read(path, as_version=4)
     live_index = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and LIVE_CELL_MARK in c.source)
     headless, run_all_s, live_s = [], [], []
     try:
         with tempfile.TemporaryDirectory(prefix="course-bench-") as tmp:
-            work = Path(tmp) / "notebooks"
-            work.mkdir()
-            nbformat.write(nb, work / BROWSER_CHAPTER)
-            env = lab_env(Path(tmp) / "home", PYTHONPATH=os.pathsep.join(
-                p for p in [os.environ.get("PYTHONPATH", ""), str(ROOT)] if p))
-            with jupyterlab(python_lab_command(work), env, log=Path(tmp) / "lab.log") as base, browser_page() as page:
+            clone = learner_clone(Path(tmp) / "clone")
+            env = course_lab_env(Path(tmp) / "home")
+            with jupyterlab(course_lab_command(clone), env, cwd=clone, log=Path(tmp) / "lab.log") as base, \
+                    browser_page() as page:
                 for run in range(repeat):
                     headless.append(run_cells_headless(nb, path))
                     open_notebook(page, f"{base}/lab/workspaces/bench-{run}/tree/{BROWSER_CHAPTER}?reset")

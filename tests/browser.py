@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -102,20 +103,22 @@ LAB_TEST_ARGS = ["--no-browser", "--ServerApp.ip=127.0.0.1", "--IdentityProvider
 HEADLESS_ONLY = ("COURSE_LIVE", "TQDM_DISABLE", "IPYKERNEL_CELL_NAME", "OMP_NUM_THREADS")
 
 
-def lab_env(home: Path, **extra: str) -> dict[str, str]:
+def lab_env(home: Path, no_news: bool = True, **extra: str) -> dict[str, str]:
     """The environment of a learner's JupyterLab, with its settings kept in ``home`` (not ~/.jupyter).
 
     The headless switches of the test process are removed: the kernel must see a live front end.
+    ``no_news`` switches off the "would you like news?" popup for a bare ``jupyter lab`` (``./course lab``
+    does that itself, in the environment's settings). Exercise checks record their attempts in ``home``.
     """
     env = {k: v for k, v in os.environ.items() if k not in HEADLESS_ONLY}
     config = home / "config"
     (config / "labconfig").mkdir(parents=True, exist_ok=True)
-    # no "would you like news?" popup over the notebook (./course lab switches it off for learners too)
-    (config / "labconfig" / "page_config.json").write_text(json.dumps(
-        {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
-    env.update(JUPYTER_CONFIG_DIR=str(config), JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
-               JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
-               **extra)
+    if no_news:
+        (config / "labconfig" / "page_config.json").write_text(json.dumps(
+            {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
+    env.update(COURSE_PROGRESS_FILE=str(home / "attempts.jsonl"), JUPYTER_CONFIG_DIR=str(config),
+               JUPYTERLAB_SETTINGS_DIR=str(home / "settings"), JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
+               JUPYTER_RUNTIME_DIR=str(home / "runtime"), **extra)
     return env
 
 
@@ -140,7 +143,7 @@ def jupyterlab(command: Sequence[str], env: dict[str, str], cwd: Path | None = N
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)  # the server and the kernels it started (its own session)
             process.wait(timeout=15)
         if log:
             out.close()
@@ -149,6 +152,41 @@ def jupyterlab(command: Sequence[str], env: dict[str, str], cwd: Path | None = N
 def python_lab_command(root_dir: Path, python: str = sys.executable) -> list[str]:
     """``python -m jupyter lab`` over ``root_dir`` with the test arguments."""
     return [python, "-m", "jupyter", "lab", *LAB_TEST_ARGS, "--allow-root", f"--ServerApp.root_dir={root_dir}"]
+
+
+# What a learner's clone holds for `./course lab` (the environment itself is reused, see course_lab_env).
+LEARNER_FILES = ["course", "pyproject.toml", "requirements/constraints.txt", "notebooks"]
+
+
+def learner_clone(into: Path) -> Path:
+    """Copy :data:`LEARNER_FILES` into ``into``: `./course lab` run there serves the copy, so autosave
+    cannot touch the repository."""
+    root = Path(__file__).resolve().parent.parent
+    for name in LEARNER_FILES:
+        source, target = root / name, into / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        else:
+            shutil.copy2(source, target)
+    return into
+
+
+def course_lab_env(home: Path, **extra: str) -> dict[str, str]:
+    """The environment for `./course lab` from a :func:`learner_clone`: it reuses this interpreter's venv
+    (or ``COURSE_TEST_LAB_VENV``) and must not install into it (``COURSE_REUSE_ONLY=1``). The kernels
+    import this repository's ``course_utils`` whichever venv it is."""
+    venv = os.environ.get("COURSE_TEST_LAB_VENV", sys.prefix)
+    root = str(Path(__file__).resolve().parent.parent)
+    path = os.pathsep.join(p for p in [root, os.environ.get("PYTHONPATH", "")] if p)
+    return lab_env(home, no_news=False, COURSE_VENV=venv, COURSE_REUSE_ONLY="1", PYTHONPATH=path, **extra)
+
+
+def course_lab_command(clone: Path, browser: bool = False) -> list[str]:
+    """A learner's `./course lab`, plus what a test needs, passed on to JupyterLab as extra arguments:
+    a local address without a token, the app exposed to the page (and no browser unless ``browser``)."""
+    args = [a for a in LAB_TEST_ARGS if browser is False or a != "--no-browser"]
+    return [str(clone / "course"), "lab", *args]
 
 
 # The open notebook as JSON: kernel status, and per cell its type, tags, source, count and outputs.
@@ -244,7 +282,7 @@ def run_all(page, timeout: float = 150.0, stop_at: int = -1) -> float:
     return ms / 1000
 
 
-def time_cell_to_final_image(page, index: int, timeout: float = 60.0) -> float:
+def time_cell_to_final_image(page, index: int, timeout: float = 180.0) -> float:
     """Run cell ``index`` and return the seconds until it finished and its last image is shown."""
     ms = page.evaluate(CELL_TO_FINAL_IMAGE_JS, {"index": index, "timeout": timeout * 1000})
     if ms == -2:
