@@ -20,7 +20,7 @@ KERNEL_ENV = {
     "COURSE_LIVE": "0",               # headless: plots draw their final frame only
     "PYTHONHASHSEED": "0",
     "PYTHONWARNINGS": "ignore::DeprecationWarning",
-    "TQDM_DISABLE": "1",
+    "COURSE_PROGRESS_FILE": "off",    # executions and tests record no learner's attempts (course_utils.attempts)
     # One thread per kernel: the tests run two kernels at once on two cores, and torch's own threads
     # would then fight over them (a regression step measured 20x slower under that contention).
     "OMP_NUM_THREADS": "1",

@@ -48,6 +48,10 @@ __all__ = [
 
 STRICT_ENV_VAR = "COURSE_CHECKS_STRICT"
 
+# Set only inside ``./course grade``'s sandboxed runner (coursetools.grade_sandbox): the grader hears of
+# every check from here, the one code path that judges, and verifies there that nothing was patched.
+_grader: Any = None
+
 
 def strict() -> bool:
     """True when an unexpected error inside a check must surface (the tests set ``COURSE_CHECKS_STRICT=1``).
@@ -74,6 +78,8 @@ def check(exercise_id: str, answer: Any) -> None:
     """
     __tracebackhide__ = True  # pytest hides this frame; IPython uses WrongAnswer._render_traceback_
     exercise = lookup(exercise_id)
+    if _grader is not None:
+        _grader.check_started(exercise.id)
     try:
         with learner_state_kept(), time_limit(exercise.time_limit):
             exercise.validate(answer)
@@ -81,8 +87,8 @@ def check(exercise_id: str, answer: Any) -> None:
         verdict = exc
     except CheckTimeout as exc:
         verdict = exercise.fail(_timeout_problem(answer, exc.seconds), given=describe(answer))
-    except CheckProblem:
-        _record(exercise.id, "problem", None, 0)
+    except CheckProblem as exc:
+        _record(exercise.id, "problem", None, 0, str(exc))
         raise
     except Exception as exc:
         if strict():
@@ -94,12 +100,17 @@ def check(exercise_id: str, answer: Any) -> None:
         print(f"Correct: {exercise.id} ({exercise.title})")
         return None
     level = next_level(exercise.id)
-    _record(exercise.id, "wrong", verdict.mistake, level)
+    _record(exercise.id, "wrong", verdict.mistake, level, verdict.problem)
     raise verdict.at_level(level) from None
 
 
-def _record(exercise_id: str, verdict: str, mistake: str | None, level: int) -> None:
-    """Write the attempt to the learner's local progress file; a failure there never breaks a check."""
+def _record(exercise_id: str, verdict: str, mistake: str | None, level: int, problem: str = "") -> None:
+    """Write the attempt to the learner's local progress file (and tell the grader, when grading).
+
+    A failure in the progress file never breaks a check.
+    """
+    if _grader is not None:
+        _grader.check_finished(exercise_id, verdict, mistake, level, problem)
     try:
         from course_utils.attempts import record_attempt
 
