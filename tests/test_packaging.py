@@ -17,6 +17,9 @@ def test_wheel_ships_helpers_exercises_and_data(tmp_path) -> None:
                      "course_utils/exercises/first_gradients.py", "course_utils/datasets/manifest.json",
                      "course_utils/datasets/regression_1500.csv", "course_utils/plots/live.py"):
         assert expected in names, f"the wheel lacks {expected}"
+    shipped_tools = sorted(n for n in names if n.startswith("coursetools/") or n.endswith("make_regression_data.py")
+                           or n.startswith("course_utils/datasets/") and n.endswith(".py") and "__init__" not in n)
+    assert shipped_tools == [], f"maintainer tools in the wheel, where nothing can use them: {shipped_tools}"
 
 
 def _module_imports(path, everywhere: bool) -> set[str]:
