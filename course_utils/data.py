@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -72,7 +72,7 @@ def data_path(name: str) -> Path:
     return path
 
 
-def _entry(manifest: dict, name: str, key: str) -> object:
+def _entry(manifest: dict, name: str, key: str) -> Any:
     entry = manifest[name]
     if not isinstance(entry, dict) or key not in entry:
         raise DataError(f"the data manifest {data_dir() / 'manifest.json'} has no {key!r} for {name!r}; "

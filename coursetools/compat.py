@@ -90,18 +90,31 @@ def course_dependencies() -> list[str]:
     return list(_toml((ROOT / "pyproject.toml").read_text())["project"]["dependencies"])
 
 
+def _runs_as(candidate: str, version: str) -> bool:
+    """True if ``candidate`` starts and is Python ``version`` (a pyenv shim of an inactive version does not start)."""
+    try:
+        out = subprocess.run([candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                             capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return out.returncode == 0 and out.stdout.strip() == version
+
+
 def find_python(version: str) -> str:
-    """An interpreter for ``version`` ("3.12"): this one if it is that version, ``python3.12`` on PATH, or pyenv's."""
+    """An interpreter for ``version`` ("3.12"): this one if it is that version, else pyenv's, else ``python3.12``.
+
+    >>> find_python(f"{sys.version_info[0]}.{sys.version_info[1]}") != ""
+    True
+    """
     if version == f"{sys.version_info[0]}.{sys.version_info[1]}":
         return getattr(sys, "_base_executable", sys.executable)
-    found = shutil.which(f"python{version}")
-    if found:
-        return found
     pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
-    for candidate in sorted(pyenv.glob(f"{version}.*"), reverse=True):
-        if (candidate / "bin" / "python").is_file():
-            return str(candidate / "bin" / "python")
-    raise FileNotFoundError(f"no Python {version} here (looked for python{version} on PATH and in {pyenv})")
+    candidates = [str(c / "bin" / "python") for c in sorted(pyenv.glob(f"{version}.*"), reverse=True)]
+    candidates += [found for found in [shutil.which(f"python{version}")] if found]
+    for candidate in candidates:
+        if _runs_as(candidate, version):
+            return candidate
+    raise FileNotFoundError(f"no Python {version} here (looked in {pyenv} and for python{version} on PATH)")
 
 
 def _pip_env() -> dict[str, str]:

@@ -314,3 +314,189 @@ def test_none_can_be_named_as_a_typical_mistake() -> None:
     exercise = _numeric(none_says="this looks like the unfixed h.grad")
     with pytest.raises(WrongAnswer, match="unfixed h.grad"):
         exercise.validate(None)
+
+
+def test_a_list_holding_none_is_told_so() -> None:
+    exercise = _numeric(none_says="backward() has not filled .grad yet")
+    with pytest.raises(WrongAnswer) as info:
+        exercise.validate([1.0, None, 3.0])
+    assert "the answer holds None; backward() has not filled .grad yet." in said(info.value)
+    assert "You gave: a list of length 3" in said(info.value)
+
+
+# ------------------------------------------------------------------ the shared helpers of the judges
+
+def test_a_mistake_is_recognised_by_its_numbers_in_any_shape() -> None:
+    from course_utils.checks.mistakes import DOUBLED, SIGN_FLIPPED, recognise
+
+    assert recognise(torch.tensor([[-2.0, 4.0]]), [(DOUBLED, [4.0, -8.0]), (SIGN_FLIPPED, [-2.0, 4.0])]) is SIGN_FLIPPED
+    assert recognise([2.0, 3.0], [(DOUBLED, [2.0, 3.0, 0.0])]) is None            # another number of numbers
+    assert recognise(0.0, [(DOUBLED, 0.0)], right=0.0) is None                      # the right numbers name nothing
+    assert recognise(1.0, [(DOUBLED, float("inf")), (SIGN_FLIPPED, 1.0)]) is SIGN_FLIPPED  # a diverged variant
+    assert recognise(torch.tensor(0.1, dtype=torch.float16), [(DOUBLED, 0.1)]) is DOUBLED  # the answer's precision
+    assert recognise("not numbers", [(DOUBLED, 1.0)]) is None
+
+    def variants():
+        yield DOUBLED, 5.0
+        raise AssertionError("the variants after a match are never computed")
+
+    assert recognise(5.0, variants()) is DOUBLED
+
+
+def test_numbers_problem_says_what_differs() -> None:
+    from course_utils.checks.kinds import numbers_problem
+
+    assert numbers_problem(torch.tensor([[1.0], [2.0]]), [1.0, 2.0]) is None
+    assert numbers_problem([1.0, 3.0], [1.0, 2.0]) == "it returned the right shape but the wrong values"
+    assert numbers_problem(None, [1.0]).startswith("it returned None")
+
+
+def test_seeded_draws_the_chapters_numbers_and_leaves_the_stream_alone() -> None:
+    from course_utils.checks.isolation import seeded
+
+    torch.manual_seed(4)
+    chapter = torch.randn(3)
+    torch.manual_seed(123)
+    state = torch.get_rng_state()
+    with seeded(4):
+        mine = torch.randn(3)
+    assert torch.equal(mine, chapter) and torch.equal(torch.get_rng_state(), state)
+
+
+def test_a_learners_error_is_wrapped_once() -> None:
+    from course_utils.checks.kinds import LearnerCodeFailed
+
+    def wrapper(x):
+        return call_learner(lambda: 1 / 0)
+
+    with pytest.raises(LearnerCodeFailed) as info:
+        call_learner(wrapper, 1)
+    assert str(info.value) == "your code raised ZeroDivisionError: division by zero"
+
+
+def test_a_judge_that_runs_the_learners_code_reports_its_errors_as_theirs() -> None:
+    from course_utils.checks.evidence import Raised, attempt
+
+    def judge(run):
+        return run.result.reraise() if isinstance(run.result, Raised) else None
+
+    exercise = _double_exercise(adapt=lambda f: (lambda x: attempt(f, x)),
+                                cases=[Case("a vector", lambda: (torch.tensor([1.0, 2.0]),), judge)])
+    exercise.validate(lambda x: 2 * x)
+    with pytest.raises(WrongAnswer) as info:
+        exercise.validate(lambda x: 1 / 0)
+    assert "on a vector, your code raised ZeroDivisionError: division by zero." in said(info.value)
+    assert "You gave: the function <lambda>" in said(info.value)
+
+
+# ------------------------------------------------------------------ evidence of the way of working
+
+def test_torch_calls_see_recording_data_and_sizes() -> None:
+    from course_utils.checks.evidence import TorchCalls
+
+    x = torch.ones(3, requires_grad=True)
+    with TorchCalls() as calls:
+        (x * 2).sum().backward()
+        _ = x.data
+        torch.outer(x.detach(), x.detach())
+    assert calls.recorded == ["mul", "sum"] and calls.used_data and calls.largest == 9
+    assert calls.called(torch.Tensor.backward) and not calls.called(torch.autograd.grad)
+    with TorchCalls() as quiet, torch.no_grad():
+        x * 2
+    assert quiet.recorded == [] and not quiet.used_data
+    assert not torch.overrides._get_current_function_mode_stack()  # the mode is gone afterwards
+
+
+def test_torch_calls_are_not_fooled_by_a_tensor_subclass() -> None:
+    from course_utils.checks.evidence import TorchCalls
+
+    class Hidden(torch.Tensor):
+        @property
+        def grad_fn(self):  # claims that nothing was recorded
+            return None
+
+    x = torch.ones(2, requires_grad=True)
+    with TorchCalls() as calls:
+        (x.as_subclass(Hidden) * 2)
+    assert calls.recorded
+
+
+def test_calls_to_puts_the_originals_back_even_after_an_error() -> None:
+    from course_utils.checks.evidence import calls_to
+
+    before = torch.autograd.functional.hvp
+    with pytest.raises(ZeroDivisionError), calls_to("torch.autograd.functional.hvp") as used:
+        torch.autograd.functional.hvp(lambda t: (t ** 3).sum(), torch.ones(2), torch.ones(2))
+        1 / 0
+    assert used == ["torch.autograd.functional.hvp"] and torch.autograd.functional.hvp is before
+
+
+def test_gradients_arriving_counts_backward_passes_and_leaves_no_hook() -> None:
+    from course_utils.checks.evidence import gradients_arriving
+
+    w = torch.ones(2, requires_grad=True)
+    with gradients_arriving([w]) as arrived:
+        for k in (1.0, 2.0, 3.0):
+            (k * w).sum().backward()
+    assert [g.tolist() for g in arrived] == [[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]]
+    (w * 5).sum().backward()
+    assert len(arrived) == 3
+
+
+def test_forward_seen_keeps_the_notes_and_removes_its_hooks() -> None:
+    from course_utils.checks.evidence import forward_seen
+
+    model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Dropout(0.5), torch.nn.Linear(2, 1))
+    dropout = model[1]
+    with pytest.raises(RuntimeError), forward_seen([dropout], lambda m, i, o: "train" if m.training else None) as seen:
+        model(torch.ones(3, 2))
+        model.eval()
+        model(torch.ones(3, 2))
+        model(torch.ones(3, 5))  # fails inside the forward pass
+    assert seen == ["train"] and not dropout._forward_hooks
+
+
+def test_facts_read_autograd_state_that_a_subclass_cannot_fake() -> None:
+    import warnings
+
+    from course_utils.checks.evidence import facts
+
+    class Liar(torch.Tensor):
+        @property
+        def is_leaf(self):
+            return True
+
+        @property
+        def requires_grad(self):
+            return True
+
+    x = torch.ones(2, requires_grad=True)
+    result = (x * 2).detach().as_subclass(Liar)
+    seen = facts(result)
+    assert not seen.requires_grad and seen.is_leaf and type(seen.values) is torch.Tensor
+    h = x * 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a non-leaf's .grad warns when read; facts does not read it
+        assert facts(h).grad is None and facts(h).recorded and not facts(h).is_leaf
+    before = facts(x)
+    with torch.no_grad():
+        x.mul_(2)
+    after = facts(x)
+    assert after.version == before.version + 1 and after.address == before.address
+    assert before.values.tolist() == [1.0, 1.0] and after.values.tolist() == [2.0, 2.0]
+
+
+def test_attempt_keeps_the_learners_error_for_the_judge() -> None:
+    from course_utils.checks.evidence import Raised, attempt
+    from course_utils.checks.kinds import LearnerCodeFailed
+
+    leaf = torch.ones(1, requires_grad=True)
+
+    def update(w):
+        w -= 1.0
+
+    raised = attempt(update, leaf)
+    assert isinstance(raised, Raised) and raised.says("leaf Variable that requires grad")
+    assert attempt(lambda: 3) == 3
+    with pytest.raises(LearnerCodeFailed, match="your code raised RuntimeError"):
+        raised.reraise()

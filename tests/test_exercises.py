@@ -136,7 +136,8 @@ def test_every_mistake_is_recognised_by_its_own_message(exercise_id: str) -> Non
         if isinstance(exercise, RecordExercise):
             continue  # a record's mistakes apply to its parts; its wrong examples name them
         verdict = _verdict(exercise_id, mistake.make(expected))
-        assert " ".join(mistake.says.split()) in " ".join(str(verdict).split()), f"{exercise_id}: {mistake.says!r} was not recognised: {verdict}"
+        assert " ".join(mistake.says.split()) in " ".join(str(verdict).split()), \
+            f"{exercise_id}: {mistake.says!r} was not recognised: {verdict}"
         assert verdict.mistake == mistake.name
 
 

@@ -33,17 +33,19 @@ from course_utils.checks.kinds import (
     Run,
     Wrong,
     call_learner,
+    numbers_problem,
+    returns,
     same_numbers,
     wrong,
 )
-from course_utils.checks.mistakes import DOUBLED, SIGN_FLIPPED, TRANSPOSED, Mistake
+from course_utils.checks.mistakes import DOUBLED, SIGN_FLIPPED, TRANSPOSED, Mistake, recognise
 from course_utils.checks.registry import EXERCISES, load_all, lookup, register
 
 __all__ = [
     "check", "WrongAnswer", "CheckProblem", "EXERCISES", "register", "Exercise", "NumericExercise",
     "ChoiceExercise", "RecordExercise", "PropertyExercise", "FunctionExercise", "Case", "Run", "Wrong", "wrong",
     "Mistake", "SIGN_FLIPPED", "DOUBLED", "TRANSPOSED", "call_learner", "same_numbers", "BadAnswer",
-    "reset_attempts",
+    "reset_attempts", "returns", "numbers_problem", "recognise",
 ]
 
 STRICT_ENV_VAR = "COURSE_CHECKS_STRICT"

@@ -49,11 +49,14 @@ def describe(value: Any) -> str:
 
     if isinstance(value, torch.Tensor):
         with torch._C.DisableTorchFunctionSubclass():
+            shape: Any
+            dtype: Any
             try:
                 shape, dtype, tracked = tuple(torch.Tensor.size(value)), value.dtype, bool(value.requires_grad)
             except Exception:  # a wrapper subclass without real metadata
                 shape, dtype, tracked = "?", "?", False
-        kind = "tensor" if type(value) in (torch.Tensor, torch.nn.Parameter) else f"{type(value).__name__} (a tensor subclass)"
+        plain = type(value) in (torch.Tensor, torch.nn.Parameter)
+        kind = "tensor" if plain else f"{type(value).__name__} (a tensor subclass)"
         return f"a {kind} of shape {shape} and dtype {dtype}{', requires_grad=True' if tracked else ''}"
     if value is None:
         return "None"
@@ -209,7 +212,8 @@ def read_numbers(value: Any, max_elements: int = MAX_ELEMENTS) -> Numbers:
     except BadAnswer:
         raise
     except (MemoryError, RecursionError) as exc:
-        raise BadAnswer(f"{describe(value)} that is too large or too deeply nested to read ({type(exc).__name__})") from None
+        raise BadAnswer(f"{describe(value)} that is too large or too deeply nested to read "
+                        f"({type(exc).__name__})") from None
     if not np.all(np.isfinite(array)):
         raise BadAnswer(f"{describe(value)} containing NaN or infinity (a diverging update, or a division by zero?)")
     return Numbers(array, eps)

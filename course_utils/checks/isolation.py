@@ -21,14 +21,17 @@ import random
 import signal
 import threading
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Iterator
 
 import numpy as np
 import torch
 
 
 class CheckTimeout(BaseException):
-    """The answer did not finish in time. A BaseException, so that ``except Exception`` in learner code cannot swallow it."""
+    """The answer did not finish in time.
+
+    A BaseException, so that ``except Exception`` in learner code cannot swallow it.
+    """
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
@@ -42,7 +45,7 @@ def learner_state_kept() -> Iterator[None]:
     numpy_state = np.random.get_state()
     torch_state = torch.get_rng_state()
     cuda_states = torch.cuda.get_rng_state_all() if torch.cuda.is_available() and torch.cuda.is_initialized() else None
-    mps = getattr(torch, "mps", None)
+    mps: Any = getattr(torch, "mps", None)
     mps_state = None
     if mps is not None and getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         mps_state = mps.get_rng_state()
@@ -60,6 +63,25 @@ def learner_state_kept() -> Iterator[None]:
             mps.set_rng_state(mps_state)
         torch.set_grad_enabled(grad_enabled)
         torch.set_default_dtype(default_dtype)
+
+
+@contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Draw from torch's CPU generator seeded with ``seed`` in the body, and leave it as it was afterwards.
+
+    A check's cases and references draw the numbers a chapter draws after ``torch.manual_seed(seed)``
+    without changing the learner's own stream (``check`` restores it too; this also holds outside it).
+
+    >>> with seeded(0):
+    ...     a = torch.rand(1)
+    >>> with seeded(0):
+    ...     b = torch.rand(1)
+    >>> bool(a == b)
+    True
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.default_generator.manual_seed(seed)
+        yield
 
 
 def can_time_out() -> bool:

@@ -50,6 +50,15 @@ class LearnerCodeFailed(Exception):
         super().__init__(f"your code raised {type(exc).__name__}" + (f": {text}" if text else ""))
 
 
+def returns(value: Any) -> Callable[[], Any]:
+    """A solution or example whose answer is ``value`` itself: the function or class a learner passes.
+
+    >>> returns(len)() is len
+    True
+    """
+    return lambda: value
+
+
 def call_learner(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Call the learner's ``function``; any exception it raises becomes :class:`LearnerCodeFailed`.
 
@@ -61,6 +70,8 @@ def call_learner(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any
     """
     try:
         return function(*args, **kwargs)
+    except LearnerCodeFailed:  # already the learner's (a wrapper that calls their code through call_learner)
+        raise
     except Exception as exc:
         raise LearnerCodeFailed(exc) from exc
 
@@ -105,12 +116,16 @@ class Exercise:
                            expected=expected, mistake=mistake.name if mistake else None,
                            hint=self.hint, first_step=self.first_step)
 
-    def fail_none(self, expected: str | None) -> WrongAnswer:
-        """The message for an answer of None, when the exercise knows what None usually means."""
+    def fail_none(self, expected: str | None, answer: Any = None) -> WrongAnswer:
+        """The message for an answer of None (or a list holding None), when the exercise knows what None means."""
         problem, mistake = _problem_of(self.none_says)
-        return self.fail(f"the answer is None; {problem.rstrip('.')}.", given="None", expected=expected, mistake=mistake)
+        where = "is None" if answer is None else "holds None"
+        return self.fail(f"the answer {where}; {problem.rstrip('.')}.", given=describe(answer), expected=expected,
+                         mistake=mistake)
 
-    def fail_verdict(self, verdict: Any, prefix: str = "", given: Any = None, expected: str | None = None) -> WrongAnswer:
+    def fail_verdict(self, verdict: Any, prefix: str = "", given: Any = None,
+                     expected: str | None = None) -> WrongAnswer:
+        """The WrongAnswer for a judge's verdict: a sentence, or a :class:`Mistake` (whose name is recorded)."""
         problem, mistake = _problem_of(verdict)
         return self.fail(prefix + problem, given=given, expected=expected, mistake=mistake)
 
@@ -155,7 +170,7 @@ class NumericExercise(Exercise):
         expected = self.expected_numbers()
         kind = self.expected_kind(expected)
         if self.none_says and (answer is None or _holds_none(answer)):
-            raise self.fail_none(kind)
+            raise self.fail_none(kind, answer)
         try:
             given = read_numbers(answer, max_elements=max(10 * expected.size, 1000))
         except BadAnswer as exc:
@@ -221,7 +236,7 @@ class RecordExercise(Exercise):
                             expected=f"a dict with keys {keys}")
         for key in keys:
             part = NumericExercise(id=self.id, title=self.title, hint=self.hint, first_step=self.first_step,
-                                   solution=lambda k=key: expected[k], mistakes=self.mistakes,
+                                   solution=returns(expected[key]), mistakes=self.mistakes,
                                    rtol=self.rtol, atol=self.atol, shape_matters=self.shape_matters)
             try:
                 part.validate(dict.__getitem__(answer, key))
@@ -277,7 +292,7 @@ class ChoiceExercise(Exercise):
 
     def _outside(self, item: Any) -> Mistake | None:
         try:
-            key = label_key(item)
+            key: Any = label_key(item)
         except (ValueError, TypeError, RecursionError):
             return None
         for spelling, mistake in self.outside.items():
@@ -293,7 +308,8 @@ class ChoiceExercise(Exercise):
             mistake = self._outside(answer)
             if mistake is not None:
                 raise self.fail(f"this looks like {mistake.says}.", given=describe(answer), mistake=mistake)
-        single = None if (self.multiple and is_collection(answer) and not isinstance(answer, tuple)) else self._option(answer)
+        several = self.multiple and is_collection(answer) and not isinstance(answer, tuple)
+        single = None if several else self._option(answer)
         if not self.multiple:
             if single is None:
                 raise self.fail(f"{_label_text(answer)} is not one of the options.", given=describe(answer),
@@ -362,25 +378,34 @@ class Run:
     expected_inputs: tuple
 
 
+def numbers_problem(result: Any, expected: Any) -> str | None:
+    """Why ``result`` does not hold the numbers of ``expected`` (None when it does), by the rules for answers.
+
+    >>> numbers_problem([1.0, 2.0], [1.0, 2.0]) is None, numbers_problem([1.0], [1.0, 2.0])
+    (True, 'it returned numbers of shape (1,), but the result has shape (2,)')
+    """
+    try:
+        want = read_numbers(expected).values
+    except BadAnswer as exc:
+        raise CheckProblem("(case)", exc) from None
+    try:
+        given = read_numbers(result, max_elements=max(10 * want.size, 1000))
+    except BadAnswer as exc:
+        return f"it returned {exc}"
+    if squeezed_shape(given.values.shape) != squeezed_shape(want.shape):
+        return f"it returned numbers of shape {given.values.shape}, but the result has shape {want.shape}"
+    if not close(given.values.reshape(want.shape), want, eps=given.eps):
+        return "it returned the right shape but the wrong values"
+    return None
+
+
 def same_numbers(run: Run) -> str | None:
     """The default judge of a case: the learner's result holds the reference's numbers (same rules as answers).
 
     >>> same_numbers(Run([1.0, 2.0], (), [1.0, 2.0], ())) is None
     True
     """
-    try:
-        expected = read_numbers(run.expected).values
-    except BadAnswer as exc:
-        raise CheckProblem("(case)", exc) from None
-    try:
-        given = read_numbers(run.result, max_elements=max(10 * expected.size, 1000))
-    except BadAnswer as exc:
-        return f"it returned {exc}"
-    if squeezed_shape(given.values.shape) != squeezed_shape(expected.shape):
-        return f"it returned numbers of shape {given.values.shape}, but the result has shape {expected.shape}"
-    if not close(given.values.reshape(expected.shape), expected, eps=given.eps):
-        return "it returned the right shape but the wrong values"
-    return None
+    return numbers_problem(run.result, run.expected)
 
 
 @dataclass(frozen=True)
@@ -446,7 +471,10 @@ class FunctionExercise(Exercise):
                 result = call_learner(function, *inputs)
             except LearnerCodeFailed as exc:
                 raise self.fail(f"on {case.name}, {str(exc).rstrip('.')}.", given=describe(answer)) from None
-            verdict = case.judge(Run(result, inputs, expected, expected_inputs))
+            try:
+                verdict = case.judge(Run(result, inputs, expected, expected_inputs))
+            except LearnerCodeFailed as exc:  # the judge ran more of the learner's code (a backward through it)
+                raise self.fail(f"on {case.name}, {str(exc).rstrip('.')}.", given=describe(answer)) from None
             if verdict:
                 if case.fails and not isinstance(verdict, Mistake):
                     verdict = case.fails

@@ -111,7 +111,8 @@ def items_of(value: Any) -> list[Any]:
     >>> sorted(items_of({"b": 1, "a": 2}.keys()))
     ['a', 'b']
     """
-    for base in (set, frozenset, list, tuple):
+    bases: tuple[Any, ...] = (set, frozenset, list, tuple)
+    for base in bases:
         if isinstance(value, base):
             return list(base.__iter__(value))
     return list(value)

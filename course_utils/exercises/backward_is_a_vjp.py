@@ -3,11 +3,13 @@
 3.1 and 3.2 ask for numbers; their named mistakes include answers of another shape (the whole
 Jacobian instead of vᵀJ, one number instead of a vector v), which the core recognises too. 3.3 asks for a function that
 builds a Jacobian row by row, and watches it work: a hook on the input counts the backward
-passes that reach it and records what each one delivered, so a matrix computed another way,
+passes that reach it and records what each one delivered
+(:func:`~course_utils.checks.evidence.gradients_arriving`), so a matrix computed another way,
 rows that add up and rows that are one tensor stored several times are told apart.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
@@ -27,6 +29,8 @@ from course_utils.checks import (
     wrong,
 )
 from course_utils.checks.answers import BadAnswer, read_numbers
+from course_utils.checks.evidence import Raised, attempt, gradients_arriving
+from course_utils.checks.mistakes import recognise
 from course_utils.checks.tolerance import close
 
 X_VJP = [1.0, 2.0, 3.0, 4.0]
@@ -113,14 +117,10 @@ MEAN_MISTAKES = [
 # --- 3.3: a function that builds a Jacobian row by row ----------------------------------------
 
 class TracedFunction:
-    """A function handed to the learner's ``jacobian_by_rows``; ``arrivals`` collects what reaches ``x``.
-
-    The case registers a hook on ``x`` that records the gradient each backward pass delivers to it.
-    """
+    """A function handed to the learner's ``jacobian_by_rows``; it prints as its formula."""
 
     def __init__(self, rule: Callable[[torch.Tensor], torch.Tensor], text: str) -> None:
         self.rule, self.text = rule, text
-        self.arrivals: list[torch.Tensor] = []
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         return self.rule(x)
@@ -130,35 +130,28 @@ class TracedFunction:
 
 
 def _traced_case(rule: Callable[[torch.Tensor], torch.Tensor], text: str, x: list[float]) -> Callable[[], tuple]:
-    def inputs() -> tuple:
-        f = TracedFunction(rule, text)
-        leaf = torch.tensor(x, requires_grad=True)
-        leaf.register_hook(lambda grad: f.arrivals.append(grad.detach().clone()))
-        return f, leaf
-    return inputs
+    return lambda: (TracedFunction(rule, text), torch.tensor(x, requires_grad=True))
 
 
-class BackwardRefused:
-    """What the learner's function 'returned' when backward refused it: the graph was freed, or v had another shape."""
+@dataclass
+class Rows:
+    """What a ``jacobian_by_rows`` function returned (or raised), and what each backward pass delivered to x."""
 
-    def __init__(self, message: str) -> None:
-        self.message = message
+    result: Any
+    arrived: list[torch.Tensor]
 
 
-def _backward_refusals_are_named(answer: Callable[..., Any]) -> Callable[..., Any]:
-    """The learner's function, with two errors of backward itself turned into results the judge can name.
+def _watched(answer: Callable[..., Any]) -> Callable[..., Rows]:
+    """The learner's function, with a hook on x that records every backward pass reaching it.
 
-    "backward through the graph a second time" (the graph was freed after the first row) and "Mismatch
-    in shape" (a v with another number of entries than the output). The check calls this wrapper
-    through ``call_learner``; every other error still counts as the learner's.
+    An error is kept for the judge: two errors of backward itself name a mistake, "backward through
+    the graph a second time" (the graph was freed after the first row) and "Mismatch in shape" (a v
+    with another number of entries than the output); any other is the learner's.
     """
-    def run(*args: Any) -> Any:
-        try:
-            return answer(*args)
-        except RuntimeError as exc:
-            if "a second time" in str(exc) or "Mismatch in shape" in str(exc):
-                return BackwardRefused(str(exc))
-            raise
+    def run(f: TracedFunction, x: torch.Tensor) -> Rows:
+        with gradients_arriving([x]) as arrived:
+            result = attempt(answer, f, x)
+        return Rows(result, arrived)
     return run
 
 
@@ -194,21 +187,27 @@ DIAGONAL_ONLY = Mistake("only the diagonal: this function is not elementwise, so
 
 
 def _judge_rows(run: Run) -> Any:
-    if isinstance(run.result, BackwardRefused):
-        return NO_RETAIN if "a second time" in run.result.message else V_SHAPE
-    f = run.inputs[0]
-    want = read_numbers(run.expected).values
+    got = run.result
+    if isinstance(got.result, Raised):
+        refused = isinstance(got.result.error, RuntimeError)
+        if refused and got.result.says("a second time"):
+            return NO_RETAIN
+        if refused and got.result.says("Mismatch in shape"):
+            return V_SHAPE
+        got.result.reraise()
+    want = read_numbers(run.expected.result).values
     m, n = want.shape
     try:
-        mine = read_numbers(run.result, max_elements=10 * want.size + 100).values
+        given = read_numbers(got.result, max_elements=10 * want.size + 100)
     except BadAnswer as exc:
         return f"it returned {exc}"
+    mine = given.values
     if mine.shape != want.shape:
         if mine.shape == (n, m) and close(mine, want.T):
             return COLUMNS
         return (f"it returned numbers of shape {mine.shape}, but this Jacobian has shape ({m}, {n}): one row per "
                 f"entry of the output, one column per entry of x")
-    arrived = [a.numpy() for a in f.arrivals]
+    arrived = [a.numpy() for a in got.arrived]
     if close(mine, want):
         if not arrived:
             return NO_BACKWARD
@@ -216,20 +215,10 @@ def _judge_rows(run: Run) -> Any:
             return (f"only {len(arrived)} backward pass(es) reached x for {m} rows: each row needs a backward "
                     "pass of its own")
         return None
-    column_sums = np.tile(want.sum(axis=0), (m, 1))
-    if m > 1 and close(mine, np.cumsum(want, axis=0)):
-        return ROWS_ADD_UP
-    if m > 1 and close(mine, column_sums):
-        if arrived and all(close(a, want.sum(axis=0)) for a in arrived):
-            return V_ONES
-        return ONE_TENSOR_STORED
-    if m > 1 and not mine.any():
-        return ONE_TENSOR_STORED
-    if m == n and close(mine, want.T):
-        return COLUMNS
-    if m == n and close(mine, np.diag(np.diag(want))):
-        return DIAGONAL_ONLY
-    return "it returned the right shape but the wrong values"
+    each_row_summed = V_ONES if arrived and all(close(a, want.sum(axis=0)) for a in arrived) else ONE_TENSOR_STORED
+    typical = [(ROWS_ADD_UP, np.cumsum(want, axis=0)), (each_row_summed, np.tile(want.sum(axis=0), (m, 1))),
+               (ONE_TENSOR_STORED, np.zeros_like(want)), (COLUMNS, want.T), (DIAGONAL_ONLY, np.diag(np.diag(want)))]
+    return recognise(given, typical, right=want) or "it returned the right shape but the wrong values"
 
 
 def _g(x: torch.Tensor) -> torch.Tensor:
@@ -411,7 +400,7 @@ register(
         solution=lambda: _jacobian_by_rows,
         signature="jacobian_by_rows(f, x)",
         cases=JACOBIAN_CASES,
-        adapt=_backward_refusals_are_named,
+        adapt=_watched,
         right_examples=[lambda: _rows_rebuilt_each_time, lambda: _rows_by_autograd_grad],
         wrong_examples=[
             wrong(lambda: _rows_without_retain, "the first one freed it"),

@@ -14,7 +14,10 @@ import numpy as np
 
 from course_utils.checks import Case, FunctionExercise, Mistake, Run, register, wrong
 from course_utils.checks.answers import BadAnswer, describe, read_numbers
+from course_utils.checks.evidence import Raised, attempt
+from course_utils.checks.mistakes import recognise
 from course_utils.checks.tolerance import close
+
 
 def _unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     while grad.ndim > len(shape):
@@ -98,11 +101,10 @@ def _judge_div(run: Run) -> Any:
             return A_MUL_RULE
         return "grad_a has the right shape but the wrong values."
     if not close(grad_b, want_b):
-        for typical, mistake in ((grad_out * a / b**2, B_SIGN), (-grad_out * a / b, B_SQUARE),
-                                 (-grad_out / b**2, B_NO_A), (np.broadcast_to(-a / b**2, full), NO_GRAD_OUT)):
-            if close(grad_b, _unbroadcast(typical, b.shape)):
-                return mistake
-        return "grad_b has the right shape but the wrong values."
+        typical = [(B_SIGN, grad_out * a / b**2), (B_SQUARE, -grad_out * a / b), (B_NO_A, -grad_out / b**2),
+                   (NO_GRAD_OUT, np.broadcast_to(-a / b**2, full))]
+        return (recognise(grad_b, [(mistake, _unbroadcast(t, b.shape)) for mistake, t in typical])
+                or "grad_b has the right shape but the wrong values.")
     return None
 
 
@@ -345,21 +347,9 @@ def _graph(make: Callable[[], Node]) -> Callable[[], tuple]:
     return lambda: (make(),)
 
 
-class TooDeep:
-    """What the learner's function 'returned' when Python's recursion limit stopped it."""
-
-
-def _recursion_is_named(answer: Callable[..., Any]) -> Callable[..., Any]:
-    """The learner's function, with a RecursionError turned into a result the judge can name.
-
-    The check calls this wrapper through ``call_learner``; every other error still counts as the learner's.
-    """
-    def run(*args: Any) -> Any:
-        try:
-            return answer(*args)
-        except RecursionError:
-            return TooDeep()
-    return run
+def _recursion_kept(answer: Callable[..., Any]) -> Callable[..., Any]:
+    """The learner's function, whose errors are kept for the judge: a RecursionError names the mistake."""
+    return lambda *args: attempt(answer, *args)
 
 
 RECURSION = Mistake("Python's recursion limit stopped the function: keep the nodes still to visit in a list of "
@@ -375,8 +365,10 @@ LEAVES_FIRST = Mistake("the order reversed, leaves first: backward visits the ro
 
 
 def _judge_order(run: Run) -> Any:
-    if isinstance(run.result, TooDeep):
-        return RECURSION
+    if isinstance(run.result, Raised):
+        if isinstance(run.result.error, RecursionError):
+            return RECURSION
+        run.result.reraise()
     root = run.inputs[0]
     reachable = _reachable(root)
     order = run.result
@@ -650,7 +642,7 @@ register(
         solution=lambda: _topological_order,
         signature="my_topological_order(root)",
         cases=ORDER_CASES,
-        adapt=_recursion_is_named,
+        adapt=_recursion_kept,
         right_examples=[lambda: _two_pass_stack],
         wrong_examples=[
             wrong(lambda: _recursive_order, "recursion limit"),

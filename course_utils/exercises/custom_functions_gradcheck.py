@@ -30,9 +30,12 @@ from course_utils.checks import (
     register,
     wrong,
 )
-from course_utils.checks.answers import BadAnswer, describe, read_numbers
+from course_utils.checks.answers import BadAnswer, Numbers, describe, read_numbers
 from course_utils.checks.feedback import short
-from course_utils.checks.tolerance import close
+from course_utils.checks.evidence import Raised, attempt
+from course_utils.checks.kinds import returns
+from course_utils.checks.mistakes import recognise
+from course_utils.checks.tolerance import close, close_tensors
 
 # --- shared by the two exercises that ask for a Function class ---------------------------------
 
@@ -90,28 +93,17 @@ def _not_a_class_verdict(output: Any, name: str) -> str:
             f"Pass the class {name} itself.")
 
 
-def _raised_verdict(exc: BaseException) -> Any:
-    text = str(exc)
-    if "incorrect number of gradients" in text:
+def _raised_verdict(raised: Raised) -> Any:
+    """The mistake that torch's refusal of a backward names (torch checks what backward returns)."""
+    if raised.says("incorrect number of gradients"):
         return ONE_PER_INPUT
-    if "different than None" in text and "not a Variable" in text:
+    if raised.says("different than None") and raised.says("not a Variable"):
         return GRADIENT_FOR_A_NUMBER
-    if "invalid gradient at index" in text:
+    if raised.says("invalid gradient at index"):
         return GRADIENT_SHAPE
-    if "once_differentiable" in text:
+    if raised.says("once_differentiable"):
         return ONCE_DIFFERENTIABLE
-    return f"backward() through your class raised {type(exc).__name__}: {short(text, 160)}"
-
-
-def _numbers_or_none(value: Any) -> np.ndarray | None:
-    try:
-        return read_numbers(value).values
-    except BadAnswer:
-        return None
-
-
-def _like(given: np.ndarray | None, values: torch.Tensor) -> bool:
-    return given is not None and close(given, values.detach().double().numpy())
+    return f"backward() through your class raised {type(raised.error).__name__}: {short(raised.error, 160)}"
 
 
 # --- 13.1: the backward of f(x, y) = x · sin(y), with ctx.needs_input_grad ---------------------
@@ -251,11 +243,9 @@ def _drive_mul_sin(answer: Any):
             return {"plain": answer(x, y)}
         returned: list[Any] = []
         z = _spied(cls, returned).apply(x, y)
-        wanted = [t for t in (x, y) if t.requires_grad]
-        try:
-            grads = torch.autograd.grad(z, wanted, v, allow_unused=True)
-        except RuntimeError as exc:
-            return {"z": z, "raised": exc}
+        grads = attempt(torch.autograd.grad, z, [t for t in (x, y) if t.requires_grad], v, allow_unused=True)
+        if isinstance(grads, Raised):
+            return {"z": z, "raised": grads}
         return {"z": z, "grads": grads, "returned": returned[0] if returned else None}
 
     return drive
@@ -275,8 +265,7 @@ def _judge_mul_sin(run: Run) -> Any:
     if "plain" in out:
         return _not_a_class_verdict(out["plain"], "MulSin")
     x, y, v = (t.detach() for t in run.expected_inputs)
-    z = _numbers_or_none(out["z"])
-    if not _like(z, x * torch.sin(y)):
+    if not close_tensors(out["z"], x * torch.sin(y)):
         return FORWARD_CHANGED
     if "raised" in out:
         return _raised_verdict(out["raised"])
@@ -295,13 +284,9 @@ def _judge_mul_sin(run: Run) -> Any:
     for index, grad in zip(indices, out["grads"]):
         if grad is None:
             return NONE_FOR_NEEDED
-        given = _numbers_or_none(grad)
-        if _like(given, right[index]):
-            continue
-        for mistake, values in typical[index]:
-            if _like(given, values):
-                return mistake
-        return f"the gradient with respect to {'xy'[index]} is not grad_output · ∂z/∂{'xy'[index]}"
+        if not close_tensors(grad, right[index]):
+            return (recognise(grad, typical[index])
+                    or f"the gradient with respect to {'xy'[index]} is not grad_output · ∂z/∂{'xy'[index]}")
     return None
 
 
@@ -411,7 +396,6 @@ def _read_like(run: Run) -> Any:
 
 
 def _typical_difference(given: Any, f: Callable, x: torch.Tensor, h: float) -> Any:
-    values = given.values.reshape(tuple(x.shape))
     typical = [(HALVED, (f(x + h) - 2 * f(x) + f(x - h)) / (2 * h**2)),
                (NO_FACTOR_TWO, (f(x + h) - f(x) + f(x - h)) / h**2),
                (ONE_SIDED, (f(x + 2 * h) - 2 * f(x + h) + f(x)) / h**2),
@@ -419,10 +403,8 @@ def _typical_difference(given: Any, f: Callable, x: torch.Tensor, h: float) -> A
                (DIVIDED_BY_H, (f(x + h) - 2 * f(x) + f(x - h)) / h),
                (DIVIDED_BY_2H, (f(x + h) - 2 * f(x) + f(x - h)) / (2 * h)),
                (STEP_2H, (f(x + 2 * h) - 2 * f(x) + f(x - 2 * h)) / (4 * h**2))]
-    for mistake, candidate in typical:
-        if close(values, candidate.numpy(), rtol=1e-4, atol=1e-4):
-            return mistake
-    return None
+    shaped = Numbers(given.values.reshape(tuple(x.shape)), given.eps)  # a result flattened is read in x's shape
+    return recognise(shaped, typical, rtol=1e-4, atol=1e-4)
 
 
 def _judge_against_exact(name: str):
@@ -660,18 +642,17 @@ def _drive_pow(answer: Any):
             return {"plain": answer(x, x)}
         z = cls.apply(x, n)
         v = v.detach().clone().requires_grad_()  # as in a second derivative: grad_output is part of the graph
-        try:
-            (first,) = torch.autograd.grad(z, x, v, create_graph=True)
-        except RuntimeError as exc:
-            return {"z": z, "raised": exc}
+        grads = attempt(torch.autograd.grad, z, x, v, create_graph=True)
+        if isinstance(grads, Raised):
+            return {"z": z, "raised": grads}
+        (first,) = grads
         result: dict[str, Any] = {"z": z, "first": first.detach()}
         if not first.requires_grad:
             result["second"] = None
             return result
-        try:
-            first.backward(w)  # runs every node below `first`, so a refusal (@once_differentiable) shows
-        except RuntimeError as exc:
-            result["raised_twice"] = exc
+        twice = attempt(first.backward, w)  # runs every node below `first`, so a refusal (@once_differentiable) shows
+        if isinstance(twice, Raised):
+            result["raised_twice"] = twice
             return result
         result["second"] = torch.zeros_like(x) if x.grad is None else x.grad
         fresh = x.detach().clone().requires_grad_()
@@ -698,34 +679,24 @@ def _judge_pow(run: Run) -> Any:
         return _not_a_class_verdict(out["plain"], "PowN")
     x, n, v, w = run.expected_inputs
     x = x.detach()
-    if not _like(_numbers_or_none(out["z"]), x**n):
+    if not close_tensors(out["z"], x**n):
         return FORWARD_CHANGED
     if "raised" in out:
         return _raised_verdict(out["raised"])
-    first = _numbers_or_none(out["first"])
-    if not _like(first, v * n * x ** (n - 1)):
-        for mistake, values in [(NO_GRAD_OUTPUT, n * x ** (n - 1)), (POWER_TOO_HIGH, v * n * x**n),
-                                (FACTOR_MISSING, v * x ** (n - 1))]:
-            if _like(first, values):
-                return mistake
-        return "the gradient with respect to x is not grad_output · ∂(xⁿ)/∂x"
+    first = out["first"]
+    if not close_tensors(first, v * n * x ** (n - 1)):
+        typical = [(NO_GRAD_OUTPUT, n * x ** (n - 1)), (POWER_TOO_HIGH, v * n * x**n),
+                   (FACTOR_MISSING, v * x ** (n - 1))]
+        return recognise(first, typical) or "the gradient with respect to x is not grad_output · ∂(xⁿ)/∂x"
     if "raised_twice" in out:
         verdict = _raised_verdict(out["raised_twice"])
         return verdict if isinstance(verdict, Mistake) else NOT_TWICE
-    if out["second"] is None or not _like(_numbers_or_none(out["second"]), v * w * n * (n - 1) * x ** (n - 2)):
+    if out["second"] is None or not close_tensors(out["second"], v * w * n * (n - 1) * x ** (n - 2)):
         return NOT_TWICE
     if not out["gradgradcheck"]:
         return ("gradgradcheck fails: the derivative of your backward with respect to grad_output is not right "
                 "(is grad_output detached?)")
     return None
-
-
-def _cls(c: type) -> Callable[[], type]:
-    return lambda: c
-
-
-def _fn(f: Any) -> Callable[[], Any]:
-    return lambda: f
 
 
 register(
@@ -738,7 +709,7 @@ register(
              "says that input needs a gradient; None otherwise.",
         first_step="Write ∂z/∂x and ∂z/∂y on paper first. Then start backward with grad_x = grad_y = None, and "
                    "fill in each one inside an if on the matching element of ctx.needs_input_grad.",
-        solution=_cls(_MulSin),
+        solution=returns(_MulSin),
         signature="MulSin",
         what="class",
         adapt=_drive_mul_sin,
@@ -749,18 +720,18 @@ register(
                     judge=_judge_mul_sin),
                Case("only x requiring grad", _mul_sin_case((5,), True, False, 133), judge=_judge_mul_sin),
                Case("only y requiring grad", _mul_sin_case((5,), False, True, 134), judge=_judge_mul_sin)],
-        right_examples=[_cls(_MulSinTernary), _cls(_MulSinOldStyle), lambda: _MulSin.apply],
-        wrong_examples=[wrong(_cls(_MulSinAlways), says=UNNEEDED.says),
-                        wrong(_cls(_MulSinSwapped), says=SWAPPED.says),
-                        wrong(_cls(_MulSinNoGradOutput), says=NO_GRAD_OUTPUT.says),
-                        wrong(_cls(_MulSinSignFlipped), says=SIGN_OF_COS.says),
-                        wrong(_cls(_MulSinOnlyX), says=ONE_PER_INPUT.says),
-                        wrong(_cls(_MulSinSummed), says=GRADIENT_SHAPE.says),
-                        wrong(_cls(_MulSinIndicesSwapped), says=NONE_FOR_NEEDED.says),
-                        wrong(_cls(_MulSinNewForward), says=FORWARD_CHANGED),
+        right_examples=[returns(_MulSinTernary), returns(_MulSinOldStyle), lambda: _MulSin.apply],
+        wrong_examples=[wrong(returns(_MulSinAlways), says=UNNEEDED.says),
+                        wrong(returns(_MulSinSwapped), says=SWAPPED.says),
+                        wrong(returns(_MulSinNoGradOutput), says=NO_GRAD_OUTPUT.says),
+                        wrong(returns(_MulSinSignFlipped), says=SIGN_OF_COS.says),
+                        wrong(returns(_MulSinOnlyX), says=ONE_PER_INPUT.says),
+                        wrong(returns(_MulSinSummed), says=GRADIENT_SHAPE.says),
+                        wrong(returns(_MulSinIndicesSwapped), says=NONE_FOR_NEEDED.says),
+                        wrong(returns(_MulSinNewForward), says=FORWARD_CHANGED),
                         wrong(_instance_of_mul_sin, says="an instance of the class"),
-                        wrong(_fn(lambda x, y: x * torch.sin(y)), says="not a torch.autograd.Function"),
-                        wrong(_fn(lambda x, y: _MulSin.apply(x, y)), says="not a function that calls it")],
+                        wrong(returns(lambda x, y: x * torch.sin(y)), says="not a torch.autograd.Function"),
+                        wrong(returns(lambda x, y: _MulSin.apply(x, y)), says="not a function that calls it")],
     ),
     ChoiceExercise(
         id="custom_functions_gradcheck.gradcheck_predictions",
@@ -803,7 +774,7 @@ register(
         first_step="Write both expansions up to h² on paper, f(x ± h) = f(x) ± h·f'(x) + h²/2·f''(x) + ..., and add "
                    "them. Then test your function on torch.exp at x = torch.tensor([0.0], dtype=torch.float64): "
                    "the second derivative there is 1.",
-        solution=_fn(_second_difference),
+        solution=returns(_second_difference),
         signature="second_difference(f, x, h)",
         cases=[Case("f = sin at five points, h = 1e-3", _difference_case(torch.sin, (5,), 1e-3, 135),
                     judge=_judge_against_exact("sin")),
@@ -815,17 +786,19 @@ register(
                     _difference_case(torch.sin, (4,), 0.1, 138), judge=_judge_formula_at_large_step),
                Case("f = tanh computed in NumPy, which autograd cannot see into, h = 1e-3",
                     _difference_case(_numpy_tanh, (5,), 1e-3, 139), judge=_judge_against_exact("tanh"))],
-        right_examples=[_fn(lambda f, x, h: (f(x - h) + f(x + h) - 2 * f(x)) / (h * h)),
-                        _fn(lambda f, x, h: ((f(x + h) - f(x)) / h - (f(x) - f(x - h)) / h) / h)],
-        wrong_examples=[wrong(_fn(lambda f, x, h: (f(x + h) - f(x) + f(x - h)) / h**2), says=NO_FACTOR_TWO.says),
-                        wrong(_fn(lambda f, x, h: (f(x + h) - 2 * f(x) + f(x - h)) / (2 * h**2)), says=HALVED.says),
-                        wrong(_fn(lambda f, x, h: (f(x + 2 * h) - 2 * f(x + h) + f(x)) / h**2), says=ONE_SIDED.says),
-                        wrong(_fn(lambda f, x, h: (f(x + h) - f(x - h)) / (2 * h)), says=FIRST_DERIVATIVE.says),
-                        wrong(_fn(lambda f, x, h: (f(x + h) - 2 * f(x) + f(x - h)) / h), says=DIVIDED_BY_H.says),
-                        wrong(_fn(lambda f, x, h: _second_difference(f, x.float(), h)), says=FLOAT32.says),
-                        wrong(_fn(_exact_by_autograd), says=EXACT_NOT_FORMULA.says),
-                        wrong(_fn(_central_of_central), says=STEP_2H.says),
-                        wrong(_fn(lambda f, x, h: (f(x + h) - 2 * f(x) + f(x - h)) / (h * 2)), says=DIVIDED_BY_2H.says),
+        right_examples=[returns(lambda f, x, h: (f(x - h) + f(x + h) - 2 * f(x)) / (h * h)),
+                        returns(lambda f, x, h: ((f(x + h) - f(x)) / h - (f(x) - f(x - h)) / h) / h)],
+        wrong_examples=[wrong(returns(lambda f, x, h: (f(x + h) - f(x) + f(x - h)) / h**2), says=NO_FACTOR_TWO.says),
+                        wrong(returns(lambda f, x, h: (f(x + h) - 2 * f(x) + f(x - h)) / (2 * h**2)), says=HALVED.says),
+                        wrong(returns(lambda f, x, h: (f(x + 2 * h) - 2 * f(x + h) + f(x)) / h**2),
+                              says=ONE_SIDED.says),
+                        wrong(returns(lambda f, x, h: (f(x + h) - f(x - h)) / (2 * h)), says=FIRST_DERIVATIVE.says),
+                        wrong(returns(lambda f, x, h: (f(x + h) - 2 * f(x) + f(x - h)) / h), says=DIVIDED_BY_H.says),
+                        wrong(returns(lambda f, x, h: _second_difference(f, x.float(), h)), says=FLOAT32.says),
+                        wrong(returns(_exact_by_autograd), says=EXACT_NOT_FORMULA.says),
+                        wrong(returns(_central_of_central), says=STEP_2H.says),
+                        wrong(returns(lambda f, x, h: (f(x + h) - 2 * f(x) + f(x - h)) / (h * 2)),
+                              says=DIVIDED_BY_2H.says),
                         wrong(lambda: math.sin, says="your code raised TypeError")],
     ),
     ChoiceExercise(
@@ -860,7 +833,7 @@ register(
         first_step="Start from the derivative of xⁿ on paper. In backward, read x from ctx.saved_tensors and n from "
                    "the attribute setup_context stored, multiply by grad_output, and return a pair whose second "
                    "element is None.",
-        solution=_cls(_PowN),
+        solution=returns(_PowN),
         signature="PowN",
         what="class",
         adapt=_drive_pow,
@@ -868,14 +841,14 @@ register(
         cases=[Case("n = 3 on five numbers of both signs", _pow_case((5,), 3, 151), judge=_judge_pow),
                Case("n = 2 on a 2×3 tensor", _pow_case((2, 3), 2, 152), judge=_judge_pow),
                Case("n = 4 on five numbers", _pow_case((5,), 4, 153), judge=_judge_pow)],
-        right_examples=[_cls(_PowNByProduct), lambda: _PowN.apply],
-        wrong_examples=[wrong(_cls(_PowNOneGradient), says=ONE_PER_INPUT.says),
-                        wrong(_cls(_PowNGradientForN), says=GRADIENT_FOR_A_NUMBER.says),
-                        wrong(_cls(_PowNDetached), says=NOT_TWICE.says),
-                        wrong(_cls(_PowNNumPy), says=NOT_TWICE.says),
-                        wrong(_cls(_PowNOnce), says=ONCE_DIFFERENTIABLE.says),
-                        wrong(_cls(_PowNNoGradOutput), says=NO_GRAD_OUTPUT.says),
-                        wrong(_cls(_PowNTooHigh), says=POWER_TOO_HIGH.says),
+        right_examples=[returns(_PowNByProduct), lambda: _PowN.apply],
+        wrong_examples=[wrong(returns(_PowNOneGradient), says=ONE_PER_INPUT.says),
+                        wrong(returns(_PowNGradientForN), says=GRADIENT_FOR_A_NUMBER.says),
+                        wrong(returns(_PowNDetached), says=NOT_TWICE.says),
+                        wrong(returns(_PowNNumPy), says=NOT_TWICE.says),
+                        wrong(returns(_PowNOnce), says=ONCE_DIFFERENTIABLE.says),
+                        wrong(returns(_PowNNoGradOutput), says=NO_GRAD_OUTPUT.says),
+                        wrong(returns(_PowNTooHigh), says=POWER_TOO_HIGH.says),
                         wrong(lambda: 3, says="pass the class PowN itself")],
     ),
 )

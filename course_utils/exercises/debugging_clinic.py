@@ -31,7 +31,11 @@ from course_utils.checks import (
     wrong,
 )
 from course_utils.checks.answers import BadAnswer, describe, plain_tensor, read_numbers
-from course_utils.checks.tolerance import close
+from course_utils.checks.evidence import facts
+from course_utils.checks.kinds import returns
+from course_utils.checks.mistakes import recognise
+from course_utils.checks.tolerance import close, close_tensors
+from course_utils.device import get_device
 
 SLUG = "debugging_clinic"
 
@@ -154,8 +158,6 @@ NON_LEAF_X = [0.5, 1.0, 1.5]
 
 
 def _non_leaf_h() -> torch.Tensor:
-    from course_utils.device import get_device
-
     x = torch.tensor(NON_LEAF_X, requires_grad=True, device=get_device())
     h = x**2
     h.retain_grad()
@@ -185,54 +187,32 @@ PASSED_H_GRAD = ("these are numbers, not h: pass h itself, the intermediate tens
                  "its gradient was kept")
 
 
-def _tensor_facts(value: torch.Tensor) -> dict[str, Any]:
-    """The autograd attributes of a tensor, read through the base class (a subclass cannot fake them)."""
-    base: Any = torch._C.TensorBase   # the C descriptors themselves, not a subclass's properties
-    with torch._C.DisableTorchFunctionSubclass():
-        is_leaf = base.is_leaf.__get__(value)
-        retains = bool(base.retains_grad.__get__(value)) and not is_leaf
-        return {"numel": torch.Tensor.numel(value), "is_leaf": is_leaf,
-                "requires_grad": base.requires_grad.__get__(value), "retains_grad": retains,
-                "grad": base.grad.__get__(value) if is_leaf or retains else None,
-                "has_graph": base.grad_fn.__get__(value) is not None, "plain": plain_tensor(value)}
-
-
 def _judge_non_leaf(answer: Any) -> Any:
     if not isinstance(answer, torch.Tensor):
         try:
             numbers = read_numbers(answer, max_elements=1000)
         except BadAnswer:
             return f"pass h itself, the tensor h = x ** 2 of your fixed cell; this is {describe(answer)}"
-        if numbers.values.size == 3 and close(numbers.values.reshape(-1), _gradient_at_h(), eps=numbers.eps):
-            return PASSED_H_GRAD
-        if numbers.values.size == 3 and close(numbers.values.reshape(-1), _gradient_at_x(), eps=numbers.eps):
-            return PASSED_X
-        return f"pass h itself, the tensor h = x ** 2 of your fixed cell; this is {describe(answer)}"
-    facts = _tensor_facts(answer)
-    if facts["numel"] != 3:
+        return (recognise(numbers, [(PASSED_H_GRAD, _gradient_at_h()), (PASSED_X, _gradient_at_x())])
+                or f"pass h itself, the tensor h = x ** 2 of your fixed cell; this is {describe(answer)}")
+    h = facts(answer)
+    if h.values.numel() != 3:
         return f"h holds 3 numbers (x has three); this is {describe(answer)}"
-    values = read_numbers(facts["plain"])
-    grad = facts["grad"]
-    flat = values.values.reshape(-1)
-    if facts["is_leaf"]:
-        if close(flat, np.array(NON_LEAF_X), eps=values.eps) or close(flat, _gradient_at_x(), eps=values.eps):
-            return PASSED_X
-        if facts["requires_grad"] and close(flat, np.array(NON_LEAF_X) ** 2, eps=values.eps):
-            return MADE_A_LEAF
-        if not facts["requires_grad"] and close(flat, _gradient_at_h(), eps=values.eps):
-            return PASSED_H_GRAD
-        return "this is a leaf tensor, not h: pass h, the intermediate tensor x ** 2 of your fixed cell"
-    if not close(flat, np.array(NON_LEAF_X) ** 2, eps=values.eps):
+    x = np.array(NON_LEAF_X)
+    if h.is_leaf:
+        typical = [(PASSED_X, x), (PASSED_X, _gradient_at_x()),
+                   (MADE_A_LEAF, x**2) if h.requires_grad else (PASSED_H_GRAD, _gradient_at_h())]
+        return (recognise(h.values, typical)
+                or "this is a leaf tensor, not h: pass h, the intermediate tensor x ** 2 of your fixed cell")
+    if not close_tensors(h.values, x**2):
         return "h does not hold x ** 2 for x = [0.5, 1.0, 1.5]: keep the exercise's x and h"
-    if grad is None:
-        return KEPT_TOO_LATE if facts["retains_grad"] else H_NOT_KEPT
-    given = read_numbers(grad)
+    if h.grad is None:
+        return KEPT_TOO_LATE if h.retains_grad else H_NOT_KEPT
     want = _gradient_at_h()
-    if close(given.values.reshape(-1), want, eps=given.eps):
+    if close_tensors(h.grad, want):
         return None
-    if close(given.values.reshape(-1), 2 * want, eps=given.eps):
-        return DOUBLED
-    return "h.grad holds the wrong numbers: it should be d out / d h, for out = sin(h).sum()"
+    return (recognise(h.grad, [(DOUBLED, 2 * want)])
+            or "h.grad holds the wrong numbers: it should be d out / d h, for out = sin(h).sum()")
 
 
 def _h_unfixed() -> torch.Tensor:
@@ -336,25 +316,19 @@ SCALED_BY_HAND = Mistake("the right numbers, but x.grad was changed in place aft
 
 
 def _judge_inplace(answer: Any) -> Any:
-    if isinstance(answer, torch.Tensor) and _tensor_facts(answer)["numel"] != 3:
+    if isinstance(answer, torch.Tensor) and facts(answer).values.numel() != 3:
         return f"x.grad holds 3 numbers, one per element of x; this is {describe(answer)}"
     given = read_numbers(answer, max_elements=1000)
     if given.values.size != 3:
         return f"x.grad holds 3 numbers, one per element of x; this is {describe(answer)}"
     mine, want = given.values.reshape(-1), np.array(_inplace_fixed())
     if close(mine, want, eps=given.eps):
-        if isinstance(answer, torch.Tensor):
-            with torch._C.DisableTorchFunctionSubclass():
-                if answer._version > 0:
-                    return SCALED_BY_HAND
+        if isinstance(answer, torch.Tensor) and facts(answer).version > 0:
+            return SCALED_BY_HAND
         return None
-    typical = [(FACTOR_DROPPED, want / 2), (THROUGH_DATA, np.array(_through_data())),
-               (FACTOR_INSIDE, np.array(_factor_inside())), (VALUES_OF_S, np.array(_values_of_s())),
-               (DOUBLED, 2 * want)]
-    for mistake, values in typical:
-        if close(mine, values, eps=given.eps):
-            return mistake
-    return "x.grad holds other numbers than the gradient of sum(2·sigmoid(x))"
+    typical = [(FACTOR_DROPPED, want / 2), (THROUGH_DATA, _through_data()), (FACTOR_INSIDE, _factor_inside()),
+               (VALUES_OF_S, _values_of_s()), (DOUBLED, 2 * want)]
+    return recognise(given, typical) or "x.grad holds other numbers than the gradient of sum(2·sigmoid(x))"
 
 
 # --- 9.3: a square root whose gradient is finite everywhere -------------------------------------------
@@ -364,20 +338,9 @@ def _safe_sqrt_reference(x: torch.Tensor) -> torch.Tensor:
     return torch.where(positive, torch.sqrt(torch.where(positive, x, torch.ones_like(x))), torch.zeros_like(x))
 
 
-def _device() -> torch.device:
-    """The course's device for a case's inputs; a device that cannot be used is the environment's problem."""
-    from course_utils.checks import CheckProblem
-    from course_utils.device import get_device
-
-    try:
-        return get_device()
-    except Exception as exc:
-        raise CheckProblem(SLUG, exc) from exc
-
-
 def _sqrt_inputs(values: list, dtype: torch.dtype = torch.float32):
     def inputs() -> tuple:
-        return (torch.tensor(values, dtype=dtype).to(_device()).requires_grad_(),)
+        return (torch.tensor(values, dtype=dtype).to(get_device()).requires_grad_(),)
 
     return inputs
 
@@ -553,27 +516,20 @@ LAST_ONLY = Mistake("only the last loss: the total was replaced at every step in
 
 def _judge_running_loss(answer: Any) -> Any:
     if isinstance(answer, torch.Tensor):
-        facts = _tensor_facts(answer)
-        if facts["numel"] != 1:
+        total = facts(answer)
+        if total.values.numel() != 1:
             return f"the total is one number; this is {describe(answer)}"
-        if facts["has_graph"]:
+        if total.recorded:
             return KEEPS_GRAPH
-        if facts["requires_grad"]:
+        if total.requires_grad:
             return "the total is a tensor that requires grad: the next += would start a graph again; add plain numbers"
     given = read_numbers(answer, max_elements=1000)
     if given.values.size != 1:
         return f"the total is one number, the sum of the five losses; this is {describe(answer)}"
-    value = given.values.reshape(-1)
-    for mistake, typical in ((AVERAGE, _running_loss() / 5), (LAST_ONLY, _losses()[-1])):
-        if close(value, np.array([typical]), eps=given.eps):
-            return mistake
-    if not close(value, np.array([_running_loss()]), eps=given.eps):
-        return "the total is a plain number now, but not the sum of the five losses (same data, same order?)"
-    return None
-
-
-def _fn(f: Any):
-    return lambda: f
+    if close(given.values.reshape(-1), np.array([_running_loss()]), eps=given.eps):
+        return None
+    return (recognise(given, [(AVERAGE, _running_loss() / 5), (LAST_ONLY, _losses()[-1])])
+            or "the total is a plain number now, but not the sum of the five losses (same data, same order?)")
 
 
 register(
@@ -629,23 +585,23 @@ register(
                    "number must be greater than 0, even where the result is discarded. Build that input first, "
                    "then take its square root, then choose the outputs.",
         signature="safe_sqrt(x)",
-        solution=_fn(_safe_sqrt_reference),
+        solution=returns(_safe_sqrt_reference),
         cases=[Case("the five inputs [-2, -0.5, 0, 0.25, 4]", _sqrt_inputs([-2.0, -0.5, 0.0, 0.25, 4.0]),
                     judge=_judge_safe_sqrt),
                Case("a 2 × 3 matrix with 0, -0.0 and negative entries",
                     _sqrt_inputs([[0.0, 9.0, -1.0], [1e-4, -0.0, 2.25]]), judge=_judge_safe_sqrt),
                Case("float64 inputs [-3, 0, 0.5]", _sqrt_inputs([-3.0, 0.0, 0.5], torch.float64),
                     judge=_judge_safe_sqrt)],
-        right_examples=[_fn(_masked_assignment), _fn(_clamp_small_then_mask), _fn(_python_scalar_branches)],
-        wrong_examples=[wrong(_fn(_single_where), says=NAN_THROUGH_WHERE.says),
-                        wrong(_fn(_nan_to_num), says=NAN_THROUGH_WHERE.says),
-                        wrong(_fn(_clamped), says=HIDDEN_INFINITY.says),
-                        wrong(_fn(_relu_first), says=HIDDEN_INFINITY.says),
-                        wrong(_fn(_inner_where_zero), says=HIDDEN_INFINITY.says),
-                        wrong(_fn(_power_half), says=HIDDEN_INFINITY.says),
-                        wrong(_fn(_detached), says=DETACHED.says),
-                        wrong(_fn(_abs_inside), says="the values are wrong"),
-                        wrong(_fn(torch.sqrt), says="its values contain NaN"),
+        right_examples=[returns(_masked_assignment), returns(_clamp_small_then_mask), returns(_python_scalar_branches)],
+        wrong_examples=[wrong(returns(_single_where), says=NAN_THROUGH_WHERE.says),
+                        wrong(returns(_nan_to_num), says=NAN_THROUGH_WHERE.says),
+                        wrong(returns(_clamped), says=HIDDEN_INFINITY.says),
+                        wrong(returns(_relu_first), says=HIDDEN_INFINITY.says),
+                        wrong(returns(_inner_where_zero), says=HIDDEN_INFINITY.says),
+                        wrong(returns(_power_half), says=HIDDEN_INFINITY.says),
+                        wrong(returns(_detached), says=DETACHED.says),
+                        wrong(returns(_abs_inside), says="the values are wrong"),
+                        wrong(returns(torch.sqrt), says="its values contain NaN"),
                         wrong(lambda: _safe_sqrt_reference(torch.tensor([-2.0, 4.0])),
                               says="pass the function itself")],
     ),

@@ -9,14 +9,10 @@ the values of p and q given for their gradients, untracked inputs or results exp
 """
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import torch
 
 from course_utils.checks import SIGN_FLIPPED, ChoiceExercise, Mistake, NumericExercise, register, wrong
-from course_utils.checks.answers import BadAnswer, describe, read_numbers
-from course_utils.checks.tolerance import close
 
 # The perceptron of the chapter: L = (W·x − t)² at W = 1, x = 2, t = 10.
 W0, X, T, LR = 1.0, 2.0, 10.0, 0.01
@@ -44,35 +40,20 @@ def _step(grad: float, lr: float = LR) -> float:
     return W0 - lr * grad
 
 
-class _Gradients(NumericExercise):
-    """1.3's numbers, plus two slips that a shape check alone would only call "the shape is wrong":
-    a ``None`` in the list (a ``.grad`` read before ``backward()``) and a single number (f itself, or one gradient).
-    """
-
-    def validate(self, answer: Any) -> None:
-        kind = "2 numbers: [p.grad, q.grad]"
-        if isinstance(answer, (list, tuple)) and any(item is None for item in answer):
-            raise self.fail("a .grad in your list is None: backward() has not filled it yet. Build f from p and q, "
-                            "call f.backward(), then read the two .grad.", given="a list holding None", expected=kind)
-        try:
-            single = read_numbers(answer).values
-        except BadAnswer:
-            single = None
-        if single is not None and single.size == 1:
-            typical = [(_f_value(), F_NOT_GRADIENTS), *((g, ONE_GRADIENT) for g in self.expected_numbers())]
-            for value, mistake in typical:
-                if close(single.reshape(()), np.asarray(value)):
-                    raise self.fail(f"this looks like {mistake.says}.", given=describe(answer), expected=kind,
-                                    mistake=mistake)
-        super().validate(answer)
-
-
 def _f_value() -> float:
     return 2.0**2 * -1.0 + 3 * -1.0
 
 
-F_NOT_GRADIENTS = Mistake("the value of f itself, not its two gradients", name="value_for_gradients")
-ONE_GRADIENT = Mistake("only one of the two gradients: pass both, p's first", name="one_gradient_only")
+# 1.3's answers of one number (the core recognises a listed mistake whatever its shape).
+F_NOT_GRADIENTS = Mistake("the value of f itself, not its two gradients", lambda e: _f_value(),
+                          name="value_for_gradients")
+
+
+def _one_gradient(k: int) -> Mistake:
+    return Mistake("only one of the two gradients: pass both, p's first", lambda e: e[k], name="one_gradient_only")
+
+
+ONE_GRADIENT = [_one_gradient(0), _one_gradient(1)]
 
 
 LOSS_NOT_GRADIENT = Mistake("the value of the loss L itself, not its derivative dL/dW",
@@ -137,7 +118,7 @@ register(
         right_examples=[lambda: torch.tensor(1.32, dtype=torch.float16), lambda: torch.tensor([1.32]),
                         lambda: torch.tensor(1.0, requires_grad=True) - 0.01 * torch.tensor(-32.0)],
     ),
-    _Gradients(
+    NumericExercise(
         id="first_gradients.two_variable_grads",
         title="gradients of f(p, q) = p²·q + 3q at p = 2, q = −1",
         hint="Let autograd do it: create p and q with requires_grad=True, build f from them, call f.backward() "
@@ -146,7 +127,10 @@ register(
         first_step="p = torch.tensor(2.0, requires_grad=True), and q in the same way with −1.0. Then "
                    "f = p**2 * q + 3 * q and f.backward(). The two gradients are in p.grad and q.grad.",
         solution=_two_variable_grads,
-        mistakes=[Mistake("the two gradients are swapped: the order is [p.grad, q.grad]", lambda e: e[::-1],
+        none_says="a .grad is None until backward() fills it: build f from p and q, call f.backward(), then read "
+                  "p.grad and q.grad",
+        mistakes=[F_NOT_GRADIENTS, *ONE_GRADIENT,
+                  Mistake("the two gradients are swapped: the order is [p.grad, q.grad]", lambda e: e[::-1],
                           name="swapped"),
                   Mistake("q.grad is missing its constant part: d(3q)/dq = 3 counts too",
                           lambda e: e - [0.0, 3.0], name="constant_term_dropped"),

@@ -1,6 +1,7 @@
 """Exercises of chapter 15, Gradient accumulation over micro-batches."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Callable
@@ -11,6 +12,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from course_utils.checks import Case, ChoiceExercise, FunctionExercise, Mistake, NumericExercise, Run, register, wrong
+from course_utils.checks.evidence import forward_seen, gradients_arriving
+from course_utils.checks.isolation import seeded
 from course_utils.checks.tolerance import close_tensors
 
 # Exercise 15.2: k equal micro-batches of mean losses.
@@ -38,8 +41,8 @@ def _ddp_factors() -> list[float]:
 # ----- Exercise 15.4: a function that accumulates correctly for any micro-batch sizes ---------------
 #
 # The check runs the learner's function on fresh models and watches the process, not only .grad:
-# a forward hook records the size of every micro-batch the model saw, and a post-accumulate-grad
-# hook on a parameter counts the backward() calls that reached it.
+# a forward hook records the size of every micro-batch the model saw, and a hook on a parameter
+# counts the backward passes that reached it.
 
 WHOLE_BATCH = Mistake("the whole batch went through the model in one forward pass: accumulation runs the model "
                       "once per micro-batch, as if the whole batch did not fit in memory", name="whole_batch_at_once")
@@ -67,25 +70,40 @@ _CASES = ((4, 4), (5, 2, 1), (1, 7), (3, 3, 2))
 
 
 def _tiny_model() -> nn.Module:
-    torch.manual_seed(0)
-    return nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+    with seeded(0):
+        return nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
 
 
-def _watched_inputs(sizes: tuple[int, ...]) -> Callable[[], tuple]:
-    """A fresh model that records its micro-batch sizes and backward calls, data of sum(sizes) samples, the sizes."""
+def _inputs(sizes: tuple[int, ...]) -> Callable[[], tuple]:
+    """A fresh model, data of sum(sizes) samples, and the sizes."""
 
     def inputs() -> tuple:
-        model = _tiny_model()
-        model.seen_sizes, model.backward_calls = [], [0]
-        model.register_forward_hook(lambda module, args, output: module.seen_sizes.append(args[0].shape[0]))
-        first = next(model.parameters())
-        first.register_post_accumulate_grad_hook(lambda p, calls=model.backward_calls: calls.__setitem__(0, calls[0] + 1))
         generator = torch.Generator().manual_seed(len(sizes) * 10 + sizes[0])
         n = sum(sizes)
         X, y = torch.randn(n, 3, generator=generator), torch.randn(n, 1, generator=generator)
-        return model, X, y, list(sizes)
+        return _tiny_model(), X, y, list(sizes)
 
     return inputs
+
+
+@dataclass
+class _Watched:
+    """The micro-batch sizes the model saw while an accumulate function ran, and the backward passes."""
+
+    sizes: list[int]
+    backward_passes: int
+
+
+def _watched(function: Callable[..., Any]) -> Callable[..., _Watched]:
+    """``function(model, X, y, sizes)``, with a forward hook on the model and a tensor hook on its first parameter."""
+
+    def run(model: nn.Module, X: torch.Tensor, y: torch.Tensor, sizes: list[int]) -> _Watched:
+        with forward_seen([model], lambda module, inputs, output: inputs[0].shape[0]) as seen, \
+                gradients_arriving([next(model.parameters())]) as arrived:
+            function(model, X, y, sizes)
+        return _Watched(seen, len(arrived))
+
+    return run
 
 
 def _grads(model: nn.Module) -> list[torch.Tensor | None]:
@@ -150,7 +168,7 @@ def _whole_batch_at_once(model: nn.Module, X: torch.Tensor, y: torch.Tensor, siz
 
 
 def _one_backward_on_the_sum(model: nn.Module, X: torch.Tensor, y: torch.Tensor, sizes: list[int]) -> None:
-    total = 0
+    total: Any = 0
     for X_chunk, y_chunk in zip(X.split(sizes), y.split(sizes)):
         total = total + F.mse_loss(model(X_chunk), y_chunk) * len(X_chunk) / len(X)
     total.backward()
@@ -173,7 +191,7 @@ def _gradients_of(function: Callable[..., Any], X: torch.Tensor, y: torch.Tensor
 def _judge_accumulate(run: Run) -> Any:
     model, X, y, sizes = run.inputs
     sizes = list(run.expected_inputs[3])
-    seen = list(model.seen_sizes)
+    seen = run.result.sizes
     if len(seen) == 1 and len(sizes) > 1:
         return WHOLE_BATCH
     if seen != sizes:
@@ -181,7 +199,7 @@ def _judge_accumulate(run: Run) -> Any:
     grads = _grads(model)
     if any(g is None for g in grads):
         return NO_GRAD
-    calls = model.backward_calls[0]
+    calls = run.result.backward_passes
     if calls == 1 and len(sizes) > 1:
         return ONE_BACKWARD
     if _same(grads, _grads(run.expected_inputs[0])):
@@ -199,7 +217,8 @@ def _judge_accumulate(run: Run) -> Any:
             _same(grads, _gradients_of(_accumulate_zeroing, X0, y0, sizes)):
         return ZEROED_INSIDE
     if calls != len(sizes):
-        return f"backward() reached the model {calls} times for {len(sizes)} micro-batches; call it once per micro-batch"
+        return (f"backward() reached the model {calls} times for {len(sizes)} micro-batches; call it once per "
+                "micro-batch")
     return "the accumulated gradient differs from the full-batch gradient"
 
 
@@ -262,8 +281,9 @@ register(
                    "then ask what fraction of the N samples this micro-batch holds.",
         solution=lambda: _accumulate_reference,
         signature="accumulate(model, X, y, sizes)",
-        cases=[Case(f"micro-batch sizes {list(sizes)}", _watched_inputs(sizes), judge=_judge_accumulate)
+        cases=[Case(f"micro-batch sizes {list(sizes)}", _inputs(sizes), judge=_judge_accumulate)
                for sizes in (*_CASES, (6, 4))],
+        adapt=_watched,
         right_examples=[lambda: _accumulate_sum_divided, lambda: _accumulate_fractions],
         wrong_examples=[wrong(lambda: _accumulate_naive, says=NAIVE_1_OVER_K.says),
                         wrong(lambda: _accumulate_unscaled, says=UNSCALED.says),
@@ -295,7 +315,8 @@ register(
                           "not enter the training-mode gradient", lambda e: "C", name="blames_running_statistics"),
                   Mistake("option D fixes the weighting, not the mixing: with equal sizes each micro-batch "
                           "still has its own mean and variance", lambda e: "D", name="equal_sizes_suffice")],
-        wrong_examples=[wrong(lambda: "A", says="trusts linearity alone"), wrong(lambda: "Option C", says="running statistics"),
+        wrong_examples=[wrong(lambda: "A", says="trusts linearity alone"),
+                        wrong(lambda: "Option C", says="running statistics"),
                         wrong(lambda: "D", says="fixes the weighting")],
         right_examples=[lambda: "b", lambda: " B ", lambda: "option B"],
     ),

@@ -8,11 +8,11 @@ several k, names the usual wrong rules, and refuses a function that runs autogra
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 import torch
-from torch.overrides import TorchFunctionMode
 
 from course_utils.checks import (
     DOUBLED,
@@ -27,6 +27,8 @@ from course_utils.checks import (
     wrong,
 )
 from course_utils.checks.answers import BadAnswer, describe, plain_tensor, read_numbers
+from course_utils.checks.evidence import TorchCalls
+from course_utils.checks.mistakes import recognise
 from course_utils.checks.tolerance import close
 
 # --- 4.1: complete the loop ------------------------------------------------------------------
@@ -139,67 +141,43 @@ def _judge_loop(answer: Any) -> Any:
                 return Mistake(NUMBERS_NOT_FROM_A_RESET.says.format(held=np.round(held, 4).tolist()),
                                name=NUMBERS_NOT_FROM_A_RESET.name)
         return None
-    if np.allclose(values, 2.0 * np.arange(1.0, 5.0)[:, None]):
-        return NEVER_RESET
-    if np.allclose(values, 0.0):
-        return RESET_FIRST
-    if np.allclose(values, 4.0):
-        return Mistake(DOUBLED.says, name=DOUBLED.name)
-    return "the recorded gradients differ from what autograd computes in this loop."
+    typical = [(NEVER_RESET, 2.0 * np.arange(1.0, 5.0)[:, None] * np.ones(3)), (RESET_FIRST, np.zeros((STEPS, 3))),
+               (DOUBLED, np.full((STEPS, 3), 4.0))]
+    return recognise(values, typical) or "the recorded gradients differ from what autograd computes in this loop."
 
 
 # --- 4.2: predict W.grad after k calls -----------------------------------------------------
 
-def _grad_after(k: int) -> float:
-    """What autograd stores in each entry of W.grad after k backward calls of (2W).sum() without zeroing."""
-    W: Any = torch.ones(3, requires_grad=True)
-    for _ in range(k):
-        (W * 2).sum().backward()
-    return W.grad[0].item()
-
-
-class _AutogradCalls(TorchFunctionMode):
-    """Counts the calls that run autograd (``backward``, ``torch.autograd.grad``) made inside its block."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.calls = 0
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        if getattr(func, "__name__", "") in ("backward", "grad"):
-            self.calls += 1
-        return func(*args, **(kwargs or {}))
-
-
+@dataclass
 class Predicted:
     """What the learner's ``grad_after(k)`` returned, and whether it ran autograd to get it."""
 
-    def __init__(self, value: Any, autograd_calls: int) -> None:
-        self.value, self.autograd_calls = value, autograd_calls
+    value: Any
+    ran_autograd: bool
 
 
 def _watch_autograd(answer: Callable[[int], Any]) -> Callable[[int], Predicted]:
     def run(k: int) -> Predicted:
-        with _AutogradCalls() as mode:
+        with TorchCalls() as calls:
             value = answer(k)
-        return Predicted(value, mode.calls)
+        return Predicted(value, calls.called(torch.Tensor.backward, torch.autograd.backward, torch.autograd.grad))
     return run
 
 
-def _typical_rules(k: int) -> list[tuple[float, Mistake]]:
+def _typical_rules(k: int) -> list[tuple[Mistake, float]]:
     return [
-        (2.0, Mistake("the value after a single call, for every k, as if each backward() replaced .grad; it adds "
-                      "to what .grad already holds.", name="backward_replaces_grad")),
-        (2.0 ** k, Mistake("doubling with every call; each call adds the same contribution, it does not "
-                           "double what is there.", name="grad_doubles_each_call")),
-        (2.0 * (k + 1), Mistake("one call too many: after k calls there are k contributions.",
-                                name="off_by_one_call")),
-        (2.0 * (k - 1), Mistake("one call too few: after k calls there are k contributions.",
-                                name="off_by_one_call")),
-        (6.0 * k, Mistake("the sum of the three entries; the function should return one entry of W.grad.",
-                          name="summed_entries")),
-        (float(k), Mistake("a contribution of 1 per call; one call adds the derivative of out with respect to "
-                           "one entry of W.", name="wrong_contribution")),
+        (Mistake("the value after a single call, for every k, as if each backward() replaced .grad; it adds "
+                 "to what .grad already holds.", name="backward_replaces_grad"), 2.0),
+        (Mistake("doubling with every call; each call adds the same contribution, it does not "
+                 "double what is there.", name="grad_doubles_each_call"), 2.0 ** k),
+        (Mistake("one call too many: after k calls there are k contributions.", name="off_by_one_call"),
+         2.0 * (k + 1)),
+        (Mistake("one call too few: after k calls there are k contributions.", name="off_by_one_call"),
+         2.0 * (k - 1)),
+        (Mistake("the sum of the three entries; the function should return one entry of W.grad.",
+                 name="summed_entries"), 6.0 * k),
+        (Mistake("a contribution of 1 per call; one call adds the derivative of out with respect to "
+                 "one entry of W.", name="wrong_contribution"), float(k)),
     ]
 
 
@@ -224,11 +202,9 @@ def _judge_grad_after(run: Run) -> Any:
         return f"it returned {values.size} numbers; it should return one number, one entry of W.grad."
     given = float(values[0])
     if close(np.array(given), np.array(expected)):
-        return RAN_AUTOGRAD if run.result.autograd_calls else None
-    for value, mistake in _typical_rules(k):
-        if close(np.array(given), np.array(value)) and not close(np.array(value), np.array(expected)):
-            return mistake
-    return f"it returned {given:g}, but autograd stores something else in each entry of W.grad."
+        return RAN_AUTOGRAD if run.result.ran_autograd else None
+    return (recognise(given, _typical_rules(k), right=expected)
+            or f"it returned {given:g}, but autograd stores something else in each entry of W.grad.")
 
 
 def _calls(k: int) -> Callable[[], tuple]:

@@ -24,8 +24,9 @@ from course_utils.checks import (
     wrong,
 )
 from course_utils.checks.answers import describe, read_numbers
-from course_utils.checks.kinds import LearnerCodeFailed, call_learner
+from course_utils.checks.evidence import Raised, attempt
 from course_utils.checks.labels import label_key
+from course_utils.checks.mistakes import recognise
 from course_utils.checks.tolerance import close
 
 # --- 2.1: the grad_fn of four results ----------------------------------------------------------
@@ -133,20 +134,9 @@ def _leaf_of(t: torch.Tensor) -> torch.Tensor:
     return node.variable
 
 
-class _Raised:
-    """What the learner's function raised, kept so that a case can name the mistake behind it."""
-
-    def __init__(self, error: Exception) -> None:
-        self.error = error
-
-
 def _catching(function: Callable[..., Any]) -> Callable[..., Any]:
-    def call(*args: Any) -> Any:
-        try:
-            return call_learner(function, *args)
-        except LearnerCodeFailed as exc:
-            return _Raised(exc.original)
-    return call
+    """The learner's walk, its errors kept for the judge: a None followed, or a walk stopped early, shows in them."""
+    return lambda *args: attempt(function, *args)
 
 
 def _chain(build: Callable[[torch.Tensor], torch.Tensor]) -> Callable[[], tuple]:
@@ -185,13 +175,12 @@ def _judge_leaf(run: Run) -> Any:
     leaf, got = _leaf_of(t), run.result
     if got is leaf:
         return None
-    if isinstance(got, _Raised):
-        text = f"{type(got.error).__name__}: {got.error}"
-        if "NoneType" in text:
+    if isinstance(got, Raised):
+        if got.says("NoneType"):
             return FOLLOWED_NONE
-        if "has no attribute 'variable'" in text:
+        if got.says("has no attribute 'variable'"):
             return STOPPED_EARLY
-        return f"your function raised {text[:160]}"
+        got.reraise()
     if got is None:
         return "it returned None. Does the function end with a return of the leaf?"
     if isinstance(got, tuple) and len(got) == 2 and isinstance(got[1], int):
@@ -289,20 +278,15 @@ ONE_ONLY = Mistake("only one of the contributions: q is used twice in f, so two 
 
 def _judge_contributions(answer: Any) -> Any:
     given = read_numbers(answer, max_elements=100)
-    values = given.values.reshape(-1)
-    expected = np.array(_contributions_to_q())
+    values, expected = given.values.reshape(-1), np.array(_contributions_to_q())
     if close(values, expected, eps=given.eps):
         return None
-    if close(values, expected[::-1], eps=given.eps):
-        return REVERSED
-    if values.size == 1 and close(values, np.array([expected.sum()]), eps=given.eps):
-        return TOTAL_ONLY
-    if values.size == 1 and any(close(values, np.array([e]), eps=given.eps) for e in expected):
-        return ONE_ONLY
-    if values.size == expected.size and close(values, np.full(values.shape, expected[-1]), eps=given.eps):
-        return ONE_NODE_SENDS  # the addition sends 2 to p and 2 to q
-    if values.size == expected.size + 1 and close(values, np.concatenate([[1.0], expected]), eps=given.eps):
-        return SEED_COUNTED
+    mistake = recognise(given, [(REVERSED, expected[::-1]), (TOTAL_ONLY, expected.sum()),
+                                *((ONE_ONLY, e) for e in expected),
+                                (ONE_NODE_SENDS, np.full(expected.shape, expected[-1])),  # the addition's 2 and 2
+                                (SEED_COUNTED, np.concatenate([[1.0], expected]))])
+    if mistake is not None:
+        return mistake
     if values.size != expected.size:
         return f"expected {expected.size} numbers, one for each contribution that reaches q; you gave {values.size}."
     return "these are not the contributions that reach q. Read them off the steps table (or the frames)."

@@ -1,167 +1,24 @@
 """Exercises of chapter 10, Higher-order derivatives.
 
-The helpers in the first section are shared with chapter 11 and are candidates for
-``course_utils.checks``: :func:`numbers_naming_shapes` (a NumericExercise that also names
-mistakes of another shape, and families of mistakes found by a ``diagnose`` function),
-:func:`observing` (runs a learner's function while watching the size of every tensor it makes
-and which ready-made helpers it calls) and :func:`hvp_judge`. They come before this module
-imports ``course_utils.checks`` and import from it only when called: importing
-``course_utils.checks`` loads every chapter's module, chapter 11's among them, which uses these
-helpers while this module is still being imported.
+10.1 to 10.3 ask for numbers (the core names mistakes of any shape). 10.4 asks for a function,
+``hvp(f, x, v)``, and watches it work (:func:`observing`): the size of every tensor it makes (a whole
+Hessian shows) and whether it calls a ready-made product. Chapter 11's ``hvp_with_func`` is judged
+by the same :func:`hvp_judge`, so these helpers come first and import ``course_utils.checks`` only
+when called: importing it loads every chapter's module, chapter 11's among them, which uses them
+while this module is still being imported.
 """
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import torch
 
-# ---------------------------------------------------------------------------------- shared helpers
+# ---------------------------------------------------------------------------------- shared with chapter 11
 
-def numbers_text(values: np.ndarray) -> str:
-    """The learner's numbers, short (what a message shows after "You gave").
-
-    >>> numbers_text(np.array([1.0, 2.5]))
-    '[1. , 2.5]'
-    """
-    from course_utils.checks.feedback import short
-
-    return short(np.array2string(np.asarray(values), precision=4, separator=", ", threshold=12), 200)
-
-
-_NUMBERS_NAMING_SHAPES: list[type] = []
-
-
-def numbers_naming_shapes(**fields: Any) -> Any:
-    """A NumericExercise that also names mistakes whose answer has another shape (the class is made on first use).
-
-    ``NumericExercise`` says "the shape is wrong" for every shape that differs; here a listed
-    :class:`Mistake` whose ``make(expected)`` has the learner's shape (one number where three
-    were asked, the gradient where the Hessian was asked) is recognised first. ``diagnose(values)``
-    may name a whole family of mistakes that no single ``make`` can build (a Jacobian at some other
-    point); it is asked when the shape is right, the values are not, and no listed mistake matched.
-    ``by_shape`` maps a (squeezed) shape to the mistake that an answer of that shape shows, whatever
-    its values, and ``none_mistake`` names what an answer of None shows (``none_says`` is not recorded).
-
-    >>> numbers_naming_shapes(id="demo.two", title="two", hint="add", solution=lambda: 2.0).shape_matters
-    False
-    """
-    if not _NUMBERS_NAMING_SHAPES:
-        _NUMBERS_NAMING_SHAPES.append(_make_numbers_naming_shapes())
-    return _NUMBERS_NAMING_SHAPES[0](**fields)
-
-
-def _make_numbers_naming_shapes() -> type:
-    from course_utils.checks import Mistake, NumericExercise
-    from course_utils.checks.answers import Numbers, describe, read_numbers
-    from course_utils.checks.tolerance import close
-
-    @dataclass
-    class NumbersNamingShapes(NumericExercise):
-        diagnose: Callable[[np.ndarray], Mistake | None] | None = field(default=None)
-        by_shape: dict = field(default_factory=dict)  # squeezed shape -> Mistake, when no listed mistake matched
-        none_mistake: Mistake | None = field(default=None)  # what an answer of None shows (recorded, unlike none_says)
-
-        def validate(self, answer: Any) -> None:
-            if answer is None and self.none_mistake is not None:
-                expected = self.expected_numbers()
-                raise self.fail(f"the answer is None: {self.none_mistake.says}.", given="None",
-                                expected=self.expected_kind(expected), mistake=self.none_mistake)
-            super().validate(answer)
-
-        def _typical(self, mistake: Mistake, expected: np.ndarray) -> np.ndarray | None:
-            try:
-                return self._comparable(read_numbers(mistake.make(expected.copy())).values)
-            except Exception:  # a mistake that does not apply to this reference
-                return None
-
-        def compare(self, given: Numbers, expected: np.ndarray, answer: Any, kind: str) -> None:
-            mine, want = self._comparable(given.values), self._comparable(expected)
-            if mine.shape != want.shape:
-                for mistake in self.mistakes:
-                    typical = self._typical(mistake, expected)
-                    if typical is not None and typical.shape == mine.shape and close(
-                            mine, typical, self.rtol, self.atol, given.eps):
-                        raise self.fail(f"this looks like {mistake.says}.", given=describe(answer), expected=kind,
-                                        mistake=mistake)
-                shaped = self.by_shape.get(tuple(mine.shape))
-                if shaped is not None:
-                    raise self.fail(f"this looks like {shaped.says}.", given=describe(answer), expected=kind,
-                                    mistake=shaped)
-            elif self.diagnose is not None and not close(mine, want, self.rtol, self.atol, given.eps):
-                listed = any(typical is not None and typical.shape == mine.shape
-                             and close(mine, typical, self.rtol, self.atol, given.eps)
-                             for typical in (self._typical(m, expected) for m in self.mistakes))
-                found = None if listed else self.diagnose(mine)
-                if found is not None:
-                    raise self.fail(f"this looks like {found.says}.", given=numbers_text(mine), mistake=found)
-            super().compare(given, expected, answer, kind)
-
-    return NumbersNamingShapes
-
-
-class _SizeWatch:
-    """Records the largest tensor any torch function returns while active (a ``TorchFunctionMode``).
-
-    A function mode, not a dispatch mode: entering a ``TorchDispatchMode`` imports ``torch._dynamo``
-    (seconds), which chapter 10 never needs otherwise.
-    """
-
-    def __init__(self) -> None:
-        from torch.overrides import TorchFunctionMode
-
-        watch = self
-        self.largest = 0
-
-        class Mode(TorchFunctionMode):
-            def __torch_function__(self, func, types, args=(), kwargs=None):
-                out = func(*args, **(kwargs or {}))
-                for item in out if isinstance(out, (tuple, list)) else (out,):
-                    if isinstance(item, torch.Tensor):
-                        watch.largest = max(watch.largest, item.numel())
-                return out
-
-        self.mode = Mode()
-
-
-READY_MADE = (("torch.autograd.functional", "hvp"), ("torch.autograd.functional", "vhp"))
-
-
-@contextmanager
-def _ready_made_recorded(used: list[str]) -> Iterator[None]:
-    """Replace torch's ready-made Hessian-vector products by recording wrappers for the duration."""
-    import importlib
-
-    saved = []
-    for module_name, name in READY_MADE:
-        module = importlib.import_module(module_name)
-        original = getattr(module, name)
-
-        def recording(*args, _original=original, _name=f"{module_name}.{name}", **kwargs):
-            used.append(_name)
-            return _original(*args, **kwargs)
-
-        saved.append((module, name, original))
-        setattr(module, name, recording)
-    try:
-        yield
-    finally:
-        for module, name, original in saved:
-            setattr(module, name, original)
-
-
-@dataclass
-class Observed:
-    """What a learner's function did on one case: its result (or failure) and what it was seen doing."""
-
-    value: Any = None
-    failure: LearnerCodeFailed | None = None
-    largest: int = 0                      # the most elements of any tensor made while it ran
-    used: tuple[str, ...] = ()            # ready-made helpers it called
-    works_with_tracked_x: bool | None = None  # after a failure: does it work when x requires grad?
+READY_MADE = ("torch.autograd.functional.hvp", "torch.autograd.functional.vhp")
 
 
 class Directions:
@@ -171,49 +28,55 @@ class Directions:
         self.rows = rows
 
 
+@dataclass
+class Observed:
+    """What a learner's function did on one case: its result (or the error it raised) and what it was seen doing."""
+
+    value: Any = None
+    failure: Any = None                   # a course_utils.checks.evidence.Raised, when it raised
+    largest: int = 0                      # the most elements of any tensor made while it ran
+    used: tuple[str, ...] = ()            # ready-made helpers it called
+    works_with_tracked_x: bool | None = None  # after a failure: does it work when x requires grad?
+
+
 def observing(function: Callable[..., Any]) -> Callable[..., Observed]:
-    """``function(f, x, v)`` run through :func:`call_learner`, with what it did recorded in an :class:`Observed`.
+    """``function(f, x, v)`` run under the checks' evidence tools, with what it did recorded in an :class:`Observed`.
 
     Used as a FunctionExercise's ``adapt``: the reference goes through it too. A ``v`` given as
     :class:`Directions` makes the call ``vmap(function, in_dims=(None, None, 0))(f, x, rows)``.
 
     >>> seen = observing(lambda f, x, v: v * 2)(None, torch.ones(2), torch.ones(2))
-    >>> seen.value.tolist(), seen.failure is None
-    ([2.0, 2.0], True)
+    >>> seen.value.tolist(), seen.failure is None, seen.largest
+    ([2.0, 2.0], True, 2)
     """
-    from course_utils.checks import call_learner
-    from course_utils.checks.kinds import LearnerCodeFailed
+    from course_utils.checks.evidence import Raised, TorchCalls, attempt, calls_to
 
     def run(f: Any, x: torch.Tensor, v: Any) -> Observed:
-        seen = Observed()
-        watch, used = _SizeWatch(), []
         target: Callable[..., Any] = function
         if isinstance(v, Directions):
             target, v = torch.func.vmap(function, in_dims=(None, None, 0)), v.rows
-        with _ready_made_recorded(used), watch.mode:
-            try:
-                seen.value = call_learner(target, f, x, v)
-            except LearnerCodeFailed as exc:
-                seen.failure = exc
-        seen.largest, seen.used = watch.largest, tuple(used)
-        if seen.failure is not None and isinstance(x, torch.Tensor) and not x.requires_grad:
-            try:
-                call_learner(target, f, x.detach().clone().requires_grad_(), v)
-                seen.works_with_tracked_x = True
-            except LearnerCodeFailed:
-                seen.works_with_tracked_x = False
+        with calls_to(*READY_MADE) as used, TorchCalls() as calls:
+            value = attempt(target, f, x, v)
+        seen = Observed(largest=calls.largest, used=tuple(used))
+        if not isinstance(value, Raised):
+            seen.value = value
+            return seen
+        seen.failure = value
+        if isinstance(x, torch.Tensor) and not x.requires_grad:
+            seen.works_with_tracked_x = not isinstance(attempt(target, f, x.detach().clone().requires_grad_(), v),
+                                                       Raised)
         return seen
 
     return run
 
 
 def _agrees(value: Any, expected: torch.Tensor) -> bool:
-    from course_utils.checks import Run, same_numbers
+    from course_utils.checks.kinds import numbers_problem
 
-    return same_numbers(Run(value, (), expected, ())) is None
+    return numbers_problem(value, expected) is None
 
 
-def _hessian_vector(f: Callable, x: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+def _hvp_reference(f: Callable, x: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     x = x.detach().requires_grad_()
     (g,) = torch.autograd.grad(f(x), x, create_graph=True)
     (hv,) = torch.autograd.grad(g @ v, x)
@@ -241,20 +104,20 @@ def hvp_judge(mistakes: dict[str, Any]) -> Callable[[Any], Any]:
         f, x, v = run.inputs
         batched = isinstance(v, Directions)
         x0 = run.expected_inputs[1]
-        if seen.failure is not None:
-            text = str(seen.failure.original)
+        failure = seen.failure
+        if failure is not None:
             if batched and "failed_under_vmap" in mistakes:
                 return mistakes["failed_under_vmap"]
-            if "does not require grad" in text:
+            if failure.says("does not require grad"):
                 if seen.works_with_tracked_x and "failed_untracked" in mistakes:
                     return mistakes["failed_untracked"]
                 if "failed_no_graph" in mistakes:
                     return mistakes["failed_no_graph"]
-            if "implicitly created only for scalar outputs" in text and "failed_not_scalar" in mistakes:
+            if failure.says("implicitly created only for scalar outputs") and "failed_not_scalar" in mistakes:
                 return mistakes["failed_not_scalar"]
-            if "to be a tuple" in text and "failed_tuples" in mistakes:
+            if failure.says("to be a tuple") and "failed_tuples" in mistakes:
                 return mistakes["failed_tuples"]
-            return f"{seen.failure}"
+            failure.reraise()
         if seen.used and "ready_made" in mistakes:
             return mistakes["ready_made"]
         n = x0.numel()
@@ -279,8 +142,8 @@ def hvp_judge(mistakes: dict[str, Any]) -> Callable[[Any], Any]:
             "gradient": g,
             "directional": g @ directions,
             "accumulated": g + expected,
-            "ignored_v": _hessian_vector(f, x0, torch.ones_like(directions)),
-            "chapter_f": _hessian_vector(_case_function("chapter"), x0, directions),
+            "ignored_v": _hvp_reference(f, x0, torch.ones_like(directions)),
+            "chapter_f": _hvp_reference(_case_function("chapter"), x0, directions),
         }
         for key, typical in family.items():
             if key in mistakes and not _agrees(expected, typical) and _agrees(value, typical):
@@ -331,6 +194,7 @@ from course_utils.checks import (  # noqa: E402
     Case,
     FunctionExercise,
     Mistake,
+    NumericExercise,
     register,
     wrong,
 )
@@ -358,6 +222,7 @@ def _grad_of_grad() -> float:
     x = torch.tensor(3.0, requires_grad=True)
     (g,) = torch.autograd.grad(x**2, x, create_graph=True)
     g.backward()
+    assert x.grad is not None, "backward() fills the gradient of x"
     return x.grad.item()
 
 
@@ -435,13 +300,6 @@ NEWTON_REPEATED = Mistake("the last iterate three times: append x after each ste
 
 
 # ---------------------------------------------------------------------------------- 10.4 hvp
-
-def _hvp_reference(f, x: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-    x = x.detach().requires_grad_()
-    (g,) = torch.autograd.grad(f(x), x, create_graph=True)
-    (hv,) = torch.autograd.grad(g @ v, x)
-    return hv
-
 
 HVP_MISTAKES = {
     "gradient": Mistake("the gradient of f, not H·v: the gradient is only the first differentiation.",
@@ -572,7 +430,7 @@ HVP_CASES = [
 
 
 register(
-    numbers_naming_shapes(
+    NumericExercise(
         id="higher_order_derivatives.second_derivative",
         title="f''(1) for f(x) = x² · sin(x)",
         hint="The first derivative must itself be a tensor with a graph behind it (look at its grad_fn), or the "
@@ -583,7 +441,7 @@ register(
                    "not None, and first.item() is f'(1), about 2.2232. Then differentiate first.",
         solution=lambda: _first_and_second(_x2_sin, 1.0)[1],
         mistakes=[SECOND_FIRST_ONLY, SECOND_VALUE, SECOND_ACCUMULATED, DOUBLED, SIGN_FLIPPED],
-        none_mistake=SECOND_GRAD_EMPTY,
+        none_says=SECOND_GRAD_EMPTY,
         wrong_examples=[wrong(lambda: _first_and_second(_x2_sin, 1.0)[0], "one more differentiation"),
                         wrong(lambda: math.sin(1.0), "the value f(1)"),
                         wrong(_accumulated_first_and_second, "x.grad accumulates"),
@@ -593,7 +451,7 @@ register(
                         lambda: (torch.tensor(_first_and_second(_x2_sin, 1.0)[1]),),
                         lambda: np.float32(_first_and_second(_x2_sin, 1.0)[1])],
     ),
-    numbers_naming_shapes(
+    NumericExercise(
         id="higher_order_derivatives.grad_of_grad",
         title="x.grad after backward() on a gradient",
         hint="g is not a plain number: the option create_graph=True made it a result with its own graph, computed "
@@ -602,13 +460,13 @@ register(
                    "x. Write g as a formula in x; x.grad receives the derivative of that formula at x = 3.",
         solution=_grad_of_grad,
         mistakes=[GRAD_FIRST, GRAD_VALUE, GRAD_CONSTANT, DOUBLED],
-        none_mistake=GRAD_READ_TOO_EARLY,
+        none_says=GRAD_READ_TOO_EARLY,
         wrong_examples=[wrong(lambda: 6.0, "the first derivative"), wrong(lambda: 9.0, "never the value"),
                         wrong(lambda: 0.0, "constant"), wrong(lambda: 4.0, "exactly twice"),
                         wrong(lambda: None, "before g.backward() runs")],
         right_examples=[lambda: torch.tensor(2.0), lambda: 2, lambda: torch.tensor([2.0], requires_grad=True)],
     ),
-    numbers_naming_shapes(
+    NumericExercise(
         id="higher_order_derivatives.newton_steps",
         title="three Newton steps on x⁴ − 3x² + 2x from x = 2",
         hint="A Newton step for a minimum divides the slope f' by the curvature f'': both come from autograd, the "

@@ -8,7 +8,7 @@ defined. 12.2 and 12.3 are predictions judged by their numbers.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import torch
@@ -16,7 +16,11 @@ from torch import nn
 
 from course_utils.checks import Case, FunctionExercise, Mistake, NumericExercise, PropertyExercise, Run, register, wrong
 from course_utils.checks.answers import BadAnswer, describe, plain_tensor, read_numbers
-from course_utils.checks.tolerance import close
+from course_utils.checks.evidence import facts, forward_seen
+from course_utils.checks.isolation import seeded
+from course_utils.checks.kinds import returns
+from course_utils.checks.mistakes import recognise
+from course_utils.checks.tolerance import close, close_tensors
 
 # --- 12.1: a clipping hook ----------------------------------------------------------------------
 
@@ -69,12 +73,6 @@ def _gradient(shape: tuple[int, ...], dtype: torch.dtype, seed: int) -> torch.Te
     return values.to(dtype)
 
 
-def _metadata(tensor: torch.Tensor) -> tuple[tuple[int, ...], torch.dtype]:
-    plain = plain_tensor(tensor)
-    with torch._C.DisableTorchFunctionSubclass():
-        return tuple(torch.Tensor.size(plain)), plain.dtype
-
-
 def _judge_called(run: Run) -> Any:
     """The hook called on a gradient: a new tensor, same shape and dtype, clipped; its argument untouched."""
     (_, received), (_, original) = run.inputs, run.expected_inputs
@@ -84,23 +82,20 @@ def _judge_called(run: Run) -> Any:
         return RETURNED_NONE
     if not isinstance(run.result, torch.Tensor):
         return Mistake(f"{NOT_A_TENSOR.says} (it returned {describe(run.result)})", name=NOT_A_TENSOR.name)
-    shape, dtype = _metadata(run.result)
+    returned = facts(run.result)
+    shape, dtype = returned.shape, returned.dtype
     if dtype != original.dtype:
         return Mistake(f"the hook returned a {dtype} tensor for a {original.dtype} gradient: torch refuses a hook "
                        "that changes the dtype during backward(); keep the gradient's dtype", name=CHANGED_DTYPE.name)
     if shape != tuple(original.shape):
         return CHANGED_SHAPE
-    given = read_numbers(run.result)
     g = original.double()
-    if close(given.values, g.clamp(LOW, HIGH).numpy(), eps=given.eps):
+    if close_tensors(run.result, g.clamp(LOW, HIGH)):
         return None
-    norm = g.norm().item()
     typical = [(RANGE_OF_THE_EXAMPLE, g.clamp(-1.0, 1.0)), (ONE_SIDE_ONLY, g.clamp(max=HIGH)),
-               (ONE_SIDE_ONLY, g.clamp(min=LOW)), (SCALED, g * 0.5), (NORM_CLIPPED, g * min(1.0, HIGH / norm))]
-    for mistake, values in typical:
-        if close(given.values, values.numpy(), eps=given.eps):
-            return mistake
-    return "the values are not the gradient with every element clipped to [-0.5, 0.5]"
+               (ONE_SIDE_ONLY, g.clamp(min=LOW)), (SCALED, g * 0.5),
+               (NORM_CLIPPED, g * min(1.0, HIGH / g.norm().item()))]
+    return recognise(run.result, typical) or "the values are not the gradient with every element clipped to [-0.5, 0.5]"
 
 
 def _judge_registered(run: Run) -> Any:
@@ -155,6 +150,7 @@ def _rerun_stacking() -> float:
     for _ in range(3):
         x.register_hook(lambda grad: grad * 2)
     (3 * x).sum().backward()
+    assert x.grad is not None, "backward() fills the gradient of x"
     return x.grad[0].item()
 
 
@@ -279,34 +275,28 @@ class _SkipNet(nn.Module):
 
 
 def _flat_case() -> tuple[nn.Module, torch.Tensor]:
-    torch.manual_seed(12)
-    model = _Counted(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 4), nn.ReLU(), nn.Linear(4, 4), nn.Tanh())
-    return model, torch.randn(6, 3)
+    with seeded(12):
+        model = _Counted(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 4), nn.ReLU(), nn.Linear(4, 4), nn.Tanh())
+        return model, torch.randn(6, 3)
 
 
 def _nested_case() -> tuple[nn.Module, torch.Tensor]:
-    torch.manual_seed(13)
-    model = _Counted(nn.Linear(3, 4), nn.Tanh(), _Counted(nn.Linear(4, 4), nn.ReLU(), _Block(4)), _Block(4),
-                     nn.Linear(4, 2))
-    return model, torch.randn(5, 3)
+    with seeded(13):
+        model = _Counted(nn.Linear(3, 4), nn.Tanh(), _Counted(nn.Linear(4, 4), nn.ReLU(), _Block(4)), _Block(4),
+                         nn.Linear(4, 2))
+        return model, torch.randn(5, 3)
 
 
 def _skip_case() -> tuple[nn.Module, torch.Tensor]:
-    torch.manual_seed(14)
-    return _SkipNet(), torch.randn(4, 3)
+    with seeded(14):
+        return _SkipNet(), torch.randn(4, 3)
 
 
-def _recorded(model: nn.Module, x: torch.Tensor, which: list[nn.Module], part: str) -> list[torch.Tensor]:
+def _recorded(model: nn.Module, x: torch.Tensor, which: Sequence[nn.Module], part: str) -> list[torch.Tensor]:
     """What forward hooks on ``which`` see during one model(x), in run order (the check's own run)."""
-    seen: list[torch.Tensor] = []
-    handles = [m.register_forward_hook(lambda mod, inp, out: seen.append((inp[0] if part == "input" else out).detach()))
-               for m in which]
-    try:
+    with forward_seen(which, lambda m, inputs, output: (inputs[0] if part == "input" else output).detach()) as seen:
         with torch.no_grad():
             model(x)
-    finally:
-        for handle in handles:
-            handle.remove()
     return seen
 
 
@@ -463,10 +453,6 @@ def _capture_detached_tuple(model: nn.Module, x: torch.Tensor) -> tuple[torch.Te
     return tuple(outputs)
 
 
-def _fn(f: Any):
-    return lambda: f
-
-
 register(
     FunctionExercise(
         id="hooks.clip_hook",
@@ -476,7 +462,7 @@ register(
              "range, and leave the tensor you receive untouched: autograd may still use it elsewhere.",
         first_step="Try the hook by hand before checking it: clip_to_half(torch.tensor([-2.0, 0.1, 3.0])) should "
                    "give tensor([-0.5, 0.1, 0.5]), and the tensor you passed in must still hold [-2.0, 0.1, 3.0].",
-        solution=_fn(_clip_to_half),
+        solution=returns(_clip_to_half),
         signature="clip_to_half(grad)",
         what="hook",
         adapt=_drive_hook,
@@ -488,19 +474,21 @@ register(
                     judge=_judge_registered),
                Case("an intermediate y = 3x with the hook registered", _registered("intermediate", (2, 3), 124),
                     judge=_judge_registered)],
-        right_examples=[_fn(lambda grad: torch.clamp(grad, min=LOW, max=HIGH)), _fn(lambda grad: grad.clip(LOW, HIGH)),
-                        _fn(_clip_with_where), _fn(_clip_a_copy_in_place),
-                        _fn(lambda grad: torch.minimum(torch.maximum(grad, torch.tensor(LOW)), torch.tensor(HIGH)))],
-        wrong_examples=[wrong(_fn(_clip_in_place), says=IN_PLACE.says),
-                        wrong(_fn(_clip_by_assignment), says=IN_PLACE.says),
-                        wrong(_fn(lambda grad: None), says=RETURNED_NONE.says),
-                        wrong(_fn(_clip_in_float64), says="torch refuses a hook that changes the dtype"),
-                        wrong(_fn(lambda grad: grad.clamp(-1.0, 1.0)), says=RANGE_OF_THE_EXAMPLE.says),
-                        wrong(_fn(lambda grad: grad.clamp(max=HIGH)), says=ONE_SIDE_ONLY.says),
-                        wrong(_fn(lambda grad: grad * 0.5), says=SCALED.says),
-                        wrong(_fn(_clip_norm), says=NORM_CLIPPED.says),
-                        wrong(_fn(lambda grad: grad.clamp(LOW, HIGH).tolist()), says=NOT_A_TENSOR.says),
-                        wrong(_fn(lambda grad: grad.clamp(LOW, HIGH).sum()), says=CHANGED_SHAPE.says),
+        right_examples=[returns(lambda grad: torch.clamp(grad, min=LOW, max=HIGH)),
+                        returns(lambda grad: grad.clip(LOW, HIGH)), returns(_clip_with_where),
+                        returns(_clip_a_copy_in_place),
+                        returns(lambda grad: torch.minimum(torch.maximum(grad, torch.tensor(LOW)),
+                                                           torch.tensor(HIGH)))],
+        wrong_examples=[wrong(returns(_clip_in_place), says=IN_PLACE.says),
+                        wrong(returns(_clip_by_assignment), says=IN_PLACE.says),
+                        wrong(returns(lambda grad: None), says=RETURNED_NONE.says),
+                        wrong(returns(_clip_in_float64), says="torch refuses a hook that changes the dtype"),
+                        wrong(returns(lambda grad: grad.clamp(-1.0, 1.0)), says=RANGE_OF_THE_EXAMPLE.says),
+                        wrong(returns(lambda grad: grad.clamp(max=HIGH)), says=ONE_SIDE_ONLY.says),
+                        wrong(returns(lambda grad: grad * 0.5), says=SCALED.says),
+                        wrong(returns(_clip_norm), says=NORM_CLIPPED.says),
+                        wrong(returns(lambda grad: grad.clamp(LOW, HIGH).tolist()), says=NOT_A_TENSOR.says),
+                        wrong(returns(lambda grad: grad.clamp(LOW, HIGH).sum()), says=CHANGED_SHAPE.says),
                         wrong(lambda: _clip_to_half(torch.ones(2)), says="pass the hook itself")],
     ),
     NumericExercise(
@@ -563,21 +551,21 @@ register(
         first_step="Write the loop that finds the layers first and print them: for module in model.modules(): "
                    "print(type(module).__name__). Then register a hook on each Tanh that appends its output to a "
                    "list, and keep what register_forward_hook returns in a second list.",
-        solution=_fn(_capture_tanh_outputs),
+        solution=returns(_capture_tanh_outputs),
         signature="capture_tanh_outputs(model, x)",
         cases=[Case("a Sequential with two Tanh layers", _flat_case, judge=_judge_capture),
                Case("a model with Tanh layers nested inside blocks", _nested_case, judge=_judge_capture),
                Case("a model whose two Tanh layers run in another order than they were defined, with a skip "
                     "connection", _skip_case, judge=_judge_capture)],
-        right_examples=[_fn(_capture_detached_tuple)],
-        wrong_examples=[wrong(_fn(_capture_leaves_hooks), says=HOOKS_LEFT.says),
-                        wrong(_fn(_capture_inputs), says=CAPTURED_INPUTS.says),
-                        wrong(_fn(_capture_with_pre_hooks), says=CAPTURED_INPUTS.says),
-                        wrong(_fn(_capture_input_tuples), says=CAPTURED_INPUTS.says),
-                        wrong(_fn(_capture_children), says=ONLY_TOP_LEVEL.says),
-                        wrong(_fn(_capture_every_module), says=EXTRA_LAYERS.says),
-                        wrong(_fn(_capture_by_hand), says=CALLED_BY_HAND.says),
-                        wrong(_fn(_capture_running_twice), says=CALLED_TWICE.says),
+        right_examples=[returns(_capture_detached_tuple)],
+        wrong_examples=[wrong(returns(_capture_leaves_hooks), says=HOOKS_LEFT.says),
+                        wrong(returns(_capture_inputs), says=CAPTURED_INPUTS.says),
+                        wrong(returns(_capture_with_pre_hooks), says=CAPTURED_INPUTS.says),
+                        wrong(returns(_capture_input_tuples), says=CAPTURED_INPUTS.says),
+                        wrong(returns(_capture_children), says=ONLY_TOP_LEVEL.says),
+                        wrong(returns(_capture_every_module), says=EXTRA_LAYERS.says),
+                        wrong(returns(_capture_by_hand), says=CALLED_BY_HAND.says),
+                        wrong(returns(_capture_running_twice), says=CALLED_TWICE.says),
                         wrong(lambda: [torch.zeros(6, 5), torch.zeros(6, 4)], says="pass the function itself")],
     ),
 )

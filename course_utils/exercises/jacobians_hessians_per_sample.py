@@ -6,7 +6,6 @@ deprecated, and a check must not print torch's warnings into the learner's cell.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -19,13 +18,12 @@ from course_utils.checks import (
     ChoiceExercise,
     FunctionExercise,
     Mistake,
+    NumericExercise,
     register,
     wrong,
 )
-from course_utils.checks.answers import describe
-from course_utils.checks.labels import label_key
 from course_utils.checks.tolerance import close
-from course_utils.exercises.higher_order_derivatives import hvp_inputs, hvp_judge, numbers_naming_shapes, observing
+from course_utils.exercises.higher_order_derivatives import hvp_inputs, hvp_judge, observing
 
 # ---------------------------------------------------------------------------------- 11.1 the Jacobian
 
@@ -178,7 +176,7 @@ def _chapter_data() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
 
 def _grads(X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, argnums: int = 0) -> torch.Tensor:
     """One gradient of (x·w − y)² per sample, with respect to w (argnums 0) or to x (argnums 1), by a loop."""
-    rows = []
+    rows: list[Any] = []
     for i in range(len(X)):
         wi, xi = w.clone().requires_grad_(), X[i].clone().requires_grad_()
         ((xi @ wi - y[i]) ** 2).backward()
@@ -221,35 +219,6 @@ NORMS_TOTAL = Mistake("one norm over all the gradients together: that mixes the 
 # ---------------------------------------------------------------------------------- 11.4 reverse or forward
 
 
-@dataclass
-class TransformChoice(ChoiceExercise):
-    """A choice between transforms that also accepts the transform itself (``jacrev`` for ``"jacrev"``).
-
-    ``outside`` names typical answers that are not options (a count of passes, another transform).
-    """
-
-    outside: dict[str, Mistake] = field(default_factory=dict)
-
-    def _option(self, item: Any) -> str | None:
-        for name in ("jacrev", "jacfwd"):
-            if item is getattr(torch.func, name) and name in self.options:
-                return name
-        return super()._option(item)
-
-    def validate(self, answer: Any) -> None:
-        if self._option(answer) is None:
-            try:
-                key = label_key(answer)
-            except (ValueError, TypeError, RecursionError):
-                key = None
-            mistake = next((m for spelling, m in self.outside.items() if label_key(spelling) == key), None)
-            if mistake is None and key is not None and key[0] == "number":
-                mistake = self.outside.get("<number>")
-            if mistake is not None:
-                raise self.fail(f"this looks like {mistake.says}.", given=describe(answer), mistake=mistake)
-        super().validate(answer)
-
-
 # ---------------------------------------------------------------------------------- 11.5 argnums
 
 def _input_grads() -> torch.Tensor:
@@ -275,7 +244,7 @@ ARGNUMS_MEAN = Mistake("the gradients of the mean loss over the batch: each samp
 
 def _hvp_func_reference(f, x: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     # reverse over reverse (vjp of grad): the check itself avoids forward mode, see the module docstring
-    _, vjp_fn = torch.func.vjp(torch.func.grad(f), x)
+    vjp_fn = torch.func.vjp(torch.func.grad(f), x)[1]
     return vjp_fn(v)[0]
 
 
@@ -353,7 +322,7 @@ def _hvp_func_ones(f, x, v):
 
 
 register(
-    numbers_naming_shapes(
+    NumericExercise(
         id="jacobians_hessians_per_sample.tanh_jacobian",
         title="the Jacobian of f(x) = B @ tanh(x)",
         hint="Row i of the Jacobian holds the derivatives of output i with respect to every input, so it is "
@@ -379,7 +348,7 @@ register(
                         lambda: _tanh_jacobian().tolist(),
                         lambda: torch.tensor(_tanh_jacobian()).unsqueeze(0)],
     ),
-    numbers_naming_shapes(
+    NumericExercise(
         id="jacobians_hessians_per_sample.cubic_hessian",
         title="the Hessian of x[0]²·x[1] + x[1]³ at (1, 2)",
         hint="The Hessian is the 2 × 2 matrix of all second derivatives ∂²f/∂xᵢ∂xⱼ, mixed ones included, at "
@@ -405,7 +374,7 @@ register(
         right_examples=[lambda: torch.tensor(_cubic_hessian(), dtype=torch.float16),
                         lambda: torch.tensor(_cubic_hessian()).to(torch.int64)],
     ),
-    numbers_naming_shapes(
+    NumericExercise(
         id="jacobians_hessians_per_sample.per_sample_norms",
         title="the norm of each sample's gradient",
         hint="Per-sample means one gradient for each sample, computed from that sample's loss alone: an (8, 3) "
@@ -428,7 +397,7 @@ register(
         right_examples=[lambda: torch.tensor(_per_sample_norms()).unsqueeze(1),
                         lambda: np.array(_per_sample_norms(), dtype=np.float32)],
     ),
-    TransformChoice(
+    ChoiceExercise(
         id="jacobians_hessians_per_sample.forward_or_reverse",
         title="jacrev or jacfwd for 1000 inputs and 2 outputs",
         hint="jacrev builds the Jacobian one row (one output) per backward pass; jacfwd one column (one input) "
@@ -460,7 +429,7 @@ register(
         right_examples=[lambda: "JacRev", lambda: "torch.func.jacrev", lambda: " reverse mode ",
                         lambda: torch.func.jacrev, lambda: "jacrev()"],
     ),
-    numbers_naming_shapes(
+    NumericExercise(
         id="jacobians_hessians_per_sample.input_gradients",
         title="each sample's loss differentiated by its input x",
         hint="grad(sample_loss) differentiates with respect to the first argument, w. grad can be told which "

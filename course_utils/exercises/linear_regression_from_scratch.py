@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch.overrides import TorchFunctionMode
 
 from course_utils.checks import (
     SIGN_FLIPPED,
@@ -30,26 +29,14 @@ from course_utils.checks import (
     register,
     wrong,
 )
-from course_utils.checks.answers import (
-    BadAnswer,
-    describe,
-    plain_tensor,
-    read_numbers,
-)
+from course_utils.checks.answers import BadAnswer, Numbers, describe, plain_tensor, read_numbers
+from course_utils.checks.evidence import Raised, TorchCalls, attempt
+from course_utils.checks.kinds import returns
+from course_utils.checks.mistakes import recognise
 from course_utils.checks.tolerance import close
+from course_utils.device import get_device
 
 SLUG = "linear_regression_from_scratch"
-
-
-def _device() -> torch.device:
-    """The course's device for a case's inputs; a device that cannot be used is the environment's problem."""
-    from course_utils.checks import CheckProblem
-    from course_utils.device import get_device
-
-    try:
-        return get_device()
-    except Exception as exc:
-        raise CheckProblem(SLUG, exc) from exc
 
 
 @lru_cache(maxsize=None)
@@ -82,8 +69,9 @@ def _seed4_params(n_in: int = 1, n_out: int = 1, seed: int = 4) -> tuple[torch.T
 
 def _train(X: torch.Tensor, y: torch.Tensor, steps: int = 30, lr: float = 0.1, zero: bool = True,
            direction: float = -1.0, start: tuple[torch.Tensor, torch.Tensor] | None = None,
-           reduce: str = "mean") -> tuple[float, float, list[float]]:
-    """Gradient descent from the seed-4 start (or ``start``); the switches build the typical wrong variants."""
+           reduce: str = "mean") -> tuple[torch.Tensor, torch.Tensor, list[float]]:
+    """w, b and the losses of gradient descent from the seed-4 start (or ``start``), for the references of 7.1,
+    7.3 and 7.4; the switches build the typical wrong variants."""
     w, b = _seed4_params() if start is None else (start[0].detach().clone().requires_grad_(),
                                                   start[1].detach().clone().requires_grad_())
     losses = []
@@ -99,7 +87,7 @@ def _train(X: torch.Tensor, y: torch.Tensor, steps: int = 30, lr: float = 0.1, z
                 if zero:
                     grad.zero_()
         losses.append(loss.item())
-    return w.item(), b.item(), losses
+    return w.detach(), b.detach(), losses
 
 
 # --- 7.1: which learning rates diverge, once every x is doubled ---------------------------------------
@@ -151,26 +139,13 @@ OVERSHOOT_COUNTED = Mistake("counting overshooting as diverging: above lr·curva
 
 # --- 7.2: the gradient of the MSE, worked out by hand --------------------------------------------------
 
-class _AutogradCalls(TorchFunctionMode):
-    """Notes whether the code run inside it called ``backward()`` or ``torch.autograd.grad``."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.used = False
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        if func in (torch.Tensor.backward, torch.autograd.grad, torch.autograd.backward):
-            self.used = True
-        return func(*args, **(kwargs or {}))
-
-
 def _without_autograd(function: Any):
     """The learner's (or the reference's) function, returning ``(its result, whether it used autograd)``."""
 
     def run(X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> tuple[Any, bool]:
-        with _AutogradCalls() as calls:
+        with TorchCalls() as calls:
             result = function(X, y, w, b)
-        return result, calls.used
+        return result, calls.called(torch.Tensor.backward, torch.autograd.grad, torch.autograd.backward)
 
     return run
 
@@ -183,7 +158,7 @@ def _grad_by_hand(X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, b: torch.Te
 def _chapter_start_case() -> tuple:
     X, y = _data()
     w, b = _seed4_params()
-    device = _device()
+    device = get_device()
     return (X.to(device), y.to(device), w.detach().to(device).requires_grad_(),
             b.detach().to(device).requires_grad_())
 
@@ -192,7 +167,7 @@ def _small_case(seed: int, n: int, w_value: float, b_value: float) -> tuple:
     gen = torch.Generator().manual_seed(seed)
     X = torch.rand(n, 1, generator=gen) * 6 - 3
     y = 1.5 * X - 0.5 + 0.3 * torch.randn(n, 1, generator=gen)
-    device = _device()
+    device = get_device()
     w = torch.tensor([[w_value]]).to(device).requires_grad_()
     b = torch.tensor([b_value]).to(device).requires_grad_()
     return X.to(device), y.to(device), w, b
@@ -232,7 +207,7 @@ def _two_parts(result: Any) -> tuple[Any, Any] | str:
     return f"it returned {describe(result)}; return the pair (dL/dw, dL/db), two numbers"
 
 
-def _numbers_of_parts(parts: tuple[Any, Any]) -> tuple[np.ndarray, float] | str:
+def _numbers_of_parts(parts: tuple[Any, Any]) -> Numbers | str:
     read = []
     eps = 0.0
     for name, part in zip(("dL/dw", "dL/db"), parts):
@@ -244,7 +219,7 @@ def _numbers_of_parts(parts: tuple[Any, Any]) -> tuple[np.ndarray, float] | str:
             return f"its {name} holds {numbers.values.size} numbers; with one feature it is a single number"
         read.append(float(numbers.values.reshape(-1)[0]))
         eps = max(eps, numbers.eps)
-    return np.array(read), eps
+    return Numbers(np.array(read), eps)
 
 
 def _judge_gradient(run: Run) -> Any:
@@ -257,9 +232,8 @@ def _judge_gradient(run: Run) -> Any:
     given = _numbers_of_parts(parts)
     if isinstance(given, str):
         return given
-    mine, eps = given
     want = np.array([float(plain_tensor(t).detach().cpu()) for t in expected])
-    if close(mine, want, eps=eps):
+    if close(given.values, want, eps=given.eps):
         return None
     X, y, w, b = run.expected_inputs
     with torch.no_grad():
@@ -270,10 +244,7 @@ def _judge_gradient(run: Run) -> Any:
     typical = [(SIGN_FLIPPED, -want), (HALF, want / 2), (SUMMED, want * len(X)), (SWAPPED, want[::-1]),
                (MEANS_MULTIPLIED, np.array([product_of_means, want[1]])), (BROADCAST, broadcast),
                (COPIED, np.array([float(t) for t in _chapter_start_gradient()]))]
-    for mistake, values in typical:
-        if close(mine, values, eps=eps) and not close(values, want):
-            return mistake
-    return "it returned the wrong values for dL/dw and dL/db"
+    return recognise(given, typical, right=want) or "it returned the wrong values for dL/dw and dL/db"
 
 
 @lru_cache(maxsize=None)
@@ -367,35 +338,20 @@ def _step(X, y, model, lr=0.1):
     return loss.item()
 
 
-class _Raised:
-    """What a learner's step raised, kept for the judge when the error itself points at a named mistake."""
-
-    def __init__(self, exc: Exception) -> None:
-        self.exc = exc
-
-
-def _explains(exc: Exception) -> bool:
-    text = str(exc)
-    return (isinstance(exc, AttributeError) and "'NoneType' object has no attribute" in text) or \
-        (isinstance(exc, RuntimeError) and "leaf Variable that requires grad" in text)
-
-
 def _several_steps(step: Any):
     """The learner's (or the reference's) step function, called ``steps`` times in a row on one model.
 
-    An error that names a typical mistake (an in-place update with tracking on, a ``.grad`` that is
-    None because the loop's name was rebound) is handed to the judge; any other error is the learner's.
+    An error is kept for the judge, which names it when it points at a typical mistake (an in-place
+    update with tracking on, a ``.grad`` that is None because the loop's name was rebound).
     """
 
     def run(X: torch.Tensor, y: torch.Tensor, model: _Linear, lr: float, steps: int) -> Any:
         results = []
         for _ in range(steps):
-            try:
-                results.append(step(X, y, model, lr))
-            except Exception as exc:
-                if _explains(exc):
-                    return _Raised(exc)
-                raise
+            result = attempt(step, X, y, model, lr)
+            if isinstance(result, Raised):
+                return result
+            results.append(result)
         return results
 
     return run
@@ -404,7 +360,7 @@ def _several_steps(step: Any):
 def _chapter_step_case(steps: int) -> Any:
     def inputs() -> tuple:
         X, y = _data()
-        device = _device()
+        device = get_device()
         return X.to(device), y.to(device), _Linear(1, 1, 4, device), 0.1, steps
 
     return inputs
@@ -415,7 +371,7 @@ def _two_feature_case() -> tuple:
     X = torch.randn(20, 2, generator=gen)
     noise = 0.1 * torch.randn(20, 2, generator=gen)
     Y = X @ torch.tensor([[1.0, -2.0], [0.5, 3.0]]) + torch.tensor([0.5, -1.0]) + noise
-    device = _device()
+    device = get_device()
     return X.to(device), Y.to(device), _Linear(2, 2, 5, device), 0.05, 2
 
 
@@ -448,34 +404,25 @@ NO_LONGER_TRACKED = Mistake("after the step the parameter no longer requires gra
                             "backward() cannot reach it", name="parameter_no_longer_tracked")
 
 
-def _variant(run: Run, **switches: Any) -> np.ndarray:
-    X, y, model, lr, steps = run.inputs
+def _variant(run: Run, lr: float | None = None, **switches: Any) -> np.ndarray:
+    """The parameters after the case's steps of a typical wrong variant of gradient descent (see :func:`_train`)."""
+    X, y, model, case_lr, steps = run.inputs
     start = (model._start[0].float().to(X.device), model._start[1].float().to(X.device))
-    w, b = start[0].clone().requires_grad_(), start[1].clone().requires_grad_()
-    lr = switches.pop("lr", lr)
-    zero = switches.get("zero", True)
-    direction, reduce = switches.get("direction", -1.0), switches.get("reduce", "mean")
-    for _ in range(steps):
-        squares = (X @ w + b - y) ** 2
-        (squares.mean() if reduce == "mean" else squares.sum()).backward()
-        with torch.no_grad():
-            for p in (w, b):
-                p += direction * lr * p.grad
-                if zero:
-                    p.grad.zero_()
-    return np.concatenate([p.detach().double().cpu().reshape(-1).numpy() for p in (w, b)])
+    w, b, _ = _train(X, y, steps, case_lr if lr is None else lr, start=start, **switches)
+    return np.concatenate([p.double().cpu().reshape(-1).numpy() for p in (w, b)])
 
 
 def _judge_step(run: Run) -> Any:
     _, _, model, lr, _ = run.inputs
     reference_model = run.expected_inputs[2]
     originals = model._originals
-    if isinstance(run.result, _Raised):
-        if isinstance(run.result.exc, RuntimeError):
+    if isinstance(run.result, Raised):
+        raised = run.result
+        if isinstance(raised.error, RuntimeError) and raised.says("leaf Variable that requires grad"):
             return OUTSIDE_NO_GRAD
-        if all(p.grad is None for p in originals):
-            return ZEROED_TOO_EARLY
-        return REBOUND_THEN_ZEROED
+        if not (isinstance(raised.error, AttributeError) and raised.says("'NoneType' object has no attribute")):
+            raised.reraise()
+        return ZEROED_TOO_EARLY if all(p.grad is None for p in originals) else REBOUND_THEN_ZEROED
     current = (getattr(model, "w", None), getattr(model, "b", None))
     if any(now is not before for now, before in zip(current, originals)):
         return REBOUND_ATTRIBUTE
@@ -499,15 +446,13 @@ def _judge_step(run: Run) -> Any:
             return ("the parameters never moved and hold no gradient: the function never ran backward() on the "
                     "model's loss (does it use its arguments X, y and model?)")
         return REBOUND_LOOP_VARIABLE
-    typical: list[tuple[Mistake, dict[str, Any]]] = [
+    variants: list[tuple[Mistake, dict[str, Any]]] = [
         (NOT_ZEROED, {"zero": False}), (UPHILL, {"direction": 1.0}), (SUM_LOSS, {"reduce": "sum"})]
     if lr != 0.1:
-        typical.append((LR_IGNORED, {"lr": 0.1}))
-    for mistake, switches in typical:
-        values = _variant(run, **switches)
-        if np.all(np.isfinite(values)) and close(mine, values, eps=eps) and not close(values, want):
-            return mistake
-    return "the parameters after the step(s) are not those of gradient descent on the mean squared error"
+        variants.append((LR_IGNORED, {"lr": 0.1}))
+    typical = ((mistake, _variant(run, **switches)) for mistake, switches in variants)
+    return (recognise(Numbers(mine, eps), typical, right=want)
+            or "the parameters after the step(s) are not those of gradient descent on the mean squared error")
 
 
 def _step_rebinding(X, y, model, lr=0.1):
@@ -622,12 +567,12 @@ def _step_with_named_parameters(X, y, model, lr=0.1):
 
 def _fixed_w() -> float:
     x, t = _new_data()
-    return _train(x, t.reshape(-1, 1))[0]
+    return _train(x, t.reshape(-1, 1))[0].item()
 
 
 def _broadcast_w() -> float:
     x, t = _new_data()
-    return _train(x, t)[0]
+    return _train(x, t)[0].item()
 
 
 def _start_w() -> float:
@@ -642,12 +587,7 @@ def _least_squares_w() -> float:
 
 def _continued_buggy_w() -> float:
     x, t = _new_data()
-    w, b, _ = _train(x, t)
-    return _train(x, t.reshape(-1, 1), start=(torch.tensor([[w]]), torch.tensor([b])))[0]
-
-
-def _fn(f: Any):
-    return lambda: f
+    return _train(x, t.reshape(-1, 1), start=_train(x, t)[:2])[0].item()
 
 
 register(
@@ -684,24 +624,24 @@ register(
                    "dL/db = mean(2 · residual · 1). Now do the same for w: what does the residual's inner "
                    "derivative with respect to w give, for each sample?",
         signature="grad_by_hand(X, y, w, b)",
-        solution=_fn(_grad_by_hand),
+        solution=returns(_grad_by_hand),
         adapt=_without_autograd,
         cases=[Case("the chapter's data at the seed-4 start", _chapter_start_case, judge=_judge_gradient),
                Case("five new points with w = 0.5 and b = -1", lambda: _small_case(21, 5, 0.5, -1.0),
                     judge=_judge_gradient),
                Case("twelve new points with w = -2 and b = 3", lambda: _small_case(22, 12, -2.0, 3.0),
                     judge=_judge_gradient)],
-        right_examples=[_fn(_grad_as_dict), _fn(_grad_by_matrix_product),
-                        _fn(lambda X, y, w, b: [float(v.detach()) for v in _grad_by_hand(X, y, w, b)])],
-        wrong_examples=[wrong(_fn(_grad_by_backward), says=USED_BACKWARD.says),
-                        wrong(_fn(_grad_with_autograd_grad), says=USED_BACKWARD.says),
-                        wrong(_fn(_grad_sign_flipped), says=SIGN_FLIPPED.says),
-                        wrong(_fn(_grad_without_two), says=HALF.says),
-                        wrong(_fn(_grad_summed), says=SUMMED.says),
-                        wrong(_fn(_grad_swapped), says=SWAPPED.says),
-                        wrong(_fn(_grad_means_multiplied), says=MEANS_MULTIPLIED.says),
-                        wrong(_fn(_grad_broadcast), says=BROADCAST.says),
-                        wrong(_fn(_grad_by_hand_copied), says=COPIED.says),
+        right_examples=[returns(_grad_as_dict), returns(_grad_by_matrix_product),
+                        returns(lambda X, y, w, b: [float(v.detach()) for v in _grad_by_hand(X, y, w, b)])],
+        wrong_examples=[wrong(returns(_grad_by_backward), says=USED_BACKWARD.says),
+                        wrong(returns(_grad_with_autograd_grad), says=USED_BACKWARD.says),
+                        wrong(returns(_grad_sign_flipped), says=SIGN_FLIPPED.says),
+                        wrong(returns(_grad_without_two), says=HALF.says),
+                        wrong(returns(_grad_summed), says=SUMMED.says),
+                        wrong(returns(_grad_swapped), says=SWAPPED.says),
+                        wrong(returns(_grad_means_multiplied), says=MEANS_MULTIPLIED.says),
+                        wrong(returns(_grad_broadcast), says=BROADCAST.says),
+                        wrong(returns(_grad_by_hand_copied), says=COPIED.says),
                         wrong(lambda: {"w": -3.9221, "b": -3.4520}, says="pass the function itself")],
     ),
     FunctionExercise(
@@ -714,23 +654,23 @@ register(
                    "loss.backward(). Print model.w.grad once to see what backward() filled in, then write the "
                    "update loop over model.params.",
         signature="my_step(X, y, model, lr=0.1)",
-        solution=_fn(_step),
+        solution=returns(_step),
         adapt=_several_steps,
         cases=[Case("one step on the chapter's data from the seed-4 start", _chapter_step_case(1), judge=_judge_step),
                Case("three steps in a row on the same model", _chapter_step_case(3), judge=_judge_step),
                Case("two steps with lr = 0.05 on a model with two inputs and two outputs", _two_feature_case,
                     judge=_judge_step)],
-        right_examples=[_fn(_step_zero_first), _fn(_step_with_named_parameters)],
-        wrong_examples=[wrong(_fn(_step_rebinding), says=REBOUND_LOOP_VARIABLE.says),
-                        wrong(_fn(_step_rebinding_then_zeroing), says=REBOUND_THEN_ZEROED.says),
-                        wrong(_fn(_step_without_no_grad), says=OUTSIDE_NO_GRAD.says),
-                        wrong(_fn(_step_zeroing_first), says=ZEROED_TOO_EARLY),
-                        wrong(_fn(_step_replacing_attributes), says=REBOUND_ATTRIBUTE.says),
-                        wrong(_fn(_step_not_zeroed), says=NOT_ZEROED.says),
-                        wrong(_fn(_step_uphill), says=UPHILL.says),
-                        wrong(_fn(_step_summed), says=SUM_LOSS.says),
-                        wrong(_fn(_step_fixed_lr), says=LR_IGNORED.says),
-                        wrong(_fn(_step_through_data), says=DATA_UPDATE.says),
+        right_examples=[returns(_step_zero_first), returns(_step_with_named_parameters)],
+        wrong_examples=[wrong(returns(_step_rebinding), says=REBOUND_LOOP_VARIABLE.says),
+                        wrong(returns(_step_rebinding_then_zeroing), says=REBOUND_THEN_ZEROED.says),
+                        wrong(returns(_step_without_no_grad), says=OUTSIDE_NO_GRAD.says),
+                        wrong(returns(_step_zeroing_first), says=ZEROED_TOO_EARLY),
+                        wrong(returns(_step_replacing_attributes), says=REBOUND_ATTRIBUTE.says),
+                        wrong(returns(_step_not_zeroed), says=NOT_ZEROED.says),
+                        wrong(returns(_step_uphill), says=UPHILL.says),
+                        wrong(returns(_step_summed), says=SUM_LOSS.says),
+                        wrong(returns(_step_fixed_lr), says=LR_IGNORED.says),
+                        wrong(returns(_step_through_data), says=DATA_UPDATE.says),
                         wrong(lambda: [0.4677, 1.9983], says="pass the function itself")],
         time_limit=20.0,
     ),

@@ -6,7 +6,7 @@ looks for evidence of it: hooks on the parameters show whether ``inactive_units`
 gradients instead of reading the activations, and the parameters' identity and version counters
 show whether ``sgd_step`` changed them in place where autograd could see it. The reference of
 8.2 is ``torch.optim.SGD`` itself, and every reference comes from running torch, not from a
-hard-coded value; the networks are built inside ``torch.random.fork_rng``.
+hard-coded value; the networks are drawn from seeds of their own (:func:`~course_utils.checks.isolation.seeded`).
 """
 from __future__ import annotations
 
@@ -19,6 +19,9 @@ from torch import nn
 
 from course_utils.checks import Case, ChoiceExercise, FunctionExercise, Mistake, Run, register, wrong
 from course_utils.checks.answers import BadAnswer, describe, read_numbers
+from course_utils.checks.evidence import Facts, Raised, attempt, facts, gradients_arriving
+from course_utils.checks.isolation import seeded
+from course_utils.checks.kinds import returns
 from course_utils.checks.labels import is_collection, items_of
 from course_utils.checks.tolerance import close_tensors
 
@@ -40,8 +43,7 @@ class MyNet(nn.Module):
 
 def _example(seed: int, batch: int, hidden: int = 3) -> tuple[MyNet, torch.Tensor, torch.Tensor]:
     """A fresh MyNet and a batch, drawn from ``seed`` (as the chapter draws them) without touching the RNG state."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    with seeded(seed):
         model = MyNet(hidden)
         x = torch.randn(batch, 5)
         target = torch.randn(batch, 1)
@@ -62,14 +64,9 @@ def _observe_inactive(function: Callable) -> Callable:
     """``function(model, x)`` with a hook on each parameter that notes any gradient computed for it."""
 
     def run(model: MyNet, x: torch.Tensor) -> _Listed:
-        seen: list[bool] = []
-        handles = [p.register_hook(lambda grad: seen.append(True)) for p in model.parameters()]
-        try:
+        with gradients_arriving(model.parameters()) as arrived:
             result = function(model, x)
-        finally:
-            for handle in handles:
-                handle.remove()
-        used = bool(seen) or any(p.grad is not None for p in model.parameters())
+        used = bool(arrived) or any(p.grad is not None for p in model.parameters())
         return _Listed(result, used, model.fc1.out_features)
 
     return run
@@ -183,111 +180,79 @@ def _judge_inactive(run: Run) -> Any:
     return f"the list {given} is not the set of units whose row of fc1.weight.grad is zero"
 
 
-def _inactive_solution() -> Callable:
-    def inactive_units(model, x):
-        with torch.no_grad():
-            h = model.relu(model.fc1(x))
-        return [unit for unit in range(h.shape[1]) if (h[:, unit] == 0).all()]
-    return inactive_units
-
-
-def _inactive_numpy() -> Callable:
-    def inactive_units(model, x):
-        with torch.no_grad():
-            z = model.fc1(x).numpy()
-        return list(np.flatnonzero((z <= 0).all(axis=0)))  # numpy ints
-    return inactive_units
-
-
-def _inactive_tensor() -> Callable:
-    def inactive_units(model, x):
+def _inactive_solution(model, x):
+    with torch.no_grad():
         h = model.relu(model.fc1(x))
-        return torch.nonzero((h == 0).all(dim=0)).flatten()
-    return inactive_units
+    return [unit for unit in range(h.shape[1]) if (h[:, unit] == 0).all()]
 
 
-def _inactive_set() -> Callable:
-    def inactive_units(model, x):
-        h = model.relu(model.fc1(x)).detach()
-        return {k for k in range(h.shape[1]) if h[:, k].max() == 0}
-    return inactive_units
+def _inactive_numpy(model, x):
+    with torch.no_grad():
+        z = model.fc1(x).numpy()
+    return list(np.flatnonzero((z <= 0).all(axis=0)))  # numpy ints
 
 
-def _inactive_any() -> Callable:
-    def inactive_units(model, x):
-        with torch.no_grad():
-            h = model.relu(model.fc1(x))
-        return [unit for unit in range(h.shape[1]) if (h[:, unit] == 0).any()]
-    return inactive_units
+def _inactive_tensor(model, x):
+    h = model.relu(model.fc1(x))
+    return torch.nonzero((h == 0).all(dim=0)).flatten()
 
 
-def _inactive_first_sample() -> Callable:
-    def inactive_units(model, x):
-        with torch.no_grad():
-            h = model.relu(model.fc1(x[:1]))
-        return [unit for unit in range(h.shape[1]) if h[0, unit] == 0]
-    return inactive_units
+def _inactive_set(model, x):
+    h = model.relu(model.fc1(x)).detach()
+    return {k for k in range(h.shape[1]) if h[:, k].max() == 0}
 
 
-def _inactive_active() -> Callable:
-    def inactive_units(model, x):
-        with torch.no_grad():
-            h = model.relu(model.fc1(x))
-        return [unit for unit in range(h.shape[1]) if (h[:, unit] > 0).any()]
-    return inactive_units
+def _inactive_any(model, x):
+    with torch.no_grad():
+        h = model.relu(model.fc1(x))
+    return [unit for unit in range(h.shape[1]) if (h[:, unit] == 0).any()]
 
 
-def _inactive_three_units() -> Callable:
-    def inactive_units(model, x):
-        with torch.no_grad():
-            h = model.relu(model.fc1(x))
-        return [unit for unit in range(3) if (h[:, unit] == 0).all()]
-    return inactive_units
+def _inactive_first_sample(model, x):
+    with torch.no_grad():
+        h = model.relu(model.fc1(x[:1]))
+    return [unit for unit in range(h.shape[1]) if h[0, unit] == 0]
 
 
-def _inactive_mask() -> Callable:
-    def inactive_units(model, x):
-        with torch.no_grad():
-            return (model.relu(model.fc1(x)) == 0).all(dim=0)
-    return inactive_units
+def _inactive_active(model, x):
+    with torch.no_grad():
+        h = model.relu(model.fc1(x))
+    return [unit for unit in range(h.shape[1]) if (h[:, unit] > 0).any()]
 
 
-def _inactive_by_backward() -> Callable:
-    def inactive_units(model, x):
-        model(x).sum().backward()
-        return [k for k, row in enumerate(model.fc1.weight.grad) if (row == 0).all()]
-    return inactive_units
+def _inactive_three_units(model, x):
+    with torch.no_grad():
+        h = model.relu(model.fc1(x))
+    return [unit for unit in range(3) if (h[:, unit] == 0).all()]
+
+
+def _inactive_mask(model, x):
+    with torch.no_grad():
+        return (model.relu(model.fc1(x)) == 0).all(dim=0)
+
+
+def _inactive_by_backward(model, x):
+    model(x).sum().backward()
+    return [k for k, row in enumerate(model.fc1.weight.grad) if (row == 0).all()]
 
 
 # ---------------------------------------------------------------- 8.2 sgd_step
 @dataclass
 class _Stepped:
-    """The parameters after an sgd_step function ran, with what they held before."""
+    """What an sgd_step function did: what it returned (or raised), and its parameters before and after."""
 
-    params: list
-    before: list
-    grads: list
-    versions: list
-    refused: bool
-    returned: Any = None
+    returned: Any
+    before: list[Facts]
+    after: list[Facts]
 
 
 def _observe_step(function: Callable) -> Callable:
-    """``function(params, lr)``, with a note of each parameter's numbers, gradient and version counter before."""
+    """``function(params, lr)``, with the :func:`facts` of each parameter before and after."""
 
     def run(params: list, lr: float) -> _Stepped:
-        before = [p.detach().clone() for p in params]
-        grads = [p.grad.detach().clone() for p in params]
-        versions = [p._version for p in params]
-        returned = None
-        try:
-            returned = function(params, lr)
-            refused = False
-        except RuntimeError as exc:
-            if "leaf Variable that requires grad" not in str(exc):
-                raise
-            refused = True  # PyTorch refused an in-place change of a leaf while recording
-        return _Stepped(params, before, grads, versions, refused, returned)
+        before = [facts(p) for p in params]
+        returned = attempt(function, params, lr)
+        return _Stepped(returned, before, [facts(p) for p in params])
 
     return run
 
@@ -299,16 +264,14 @@ def _mynet_params() -> tuple:
 
 
 def _one_tensor() -> tuple:
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(1)
+    with seeded(1):
         t = torch.randn(2, 3, requires_grad=True)
     (t ** 3).sum().backward()
     return [t], 0.5
 
 
 def _float64_layer() -> tuple:
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(2)
+    with seeded(2):
         layer = nn.Linear(4, 2).double()
         x = torch.randn(6, 4, dtype=torch.float64)
     layer(x).pow(2).mean().backward()
@@ -335,105 +298,84 @@ UPHILL = Mistake("the parameters moved uphill: lr * grad was added instead of su
 
 def _judge_step(run: Run) -> Any:
     got, want = run.result, run.expected
-    if got.refused:
-        return NO_NO_GRAD
-    params = got.params
-    with torch._C.DisableTorchFunctionSubclass():
-        if any(p.grad is None for p in params):
-            return GRADS_CLEARED
-        if any(not p.requires_grad for p in params):
-            return NO_LONGER_TRACKED
-        if not all(torch.equal(p.grad, g) for p, g in zip(params, got.grads)):
-            return GRADS_CHANGED
-        after = [p.detach() for p in params]
-    if all(torch.equal(a, b) for a, b in zip(after, got.before)):
+    if isinstance(got.returned, Raised):
+        if got.returned.says("leaf Variable that requires grad"):
+            return NO_NO_GRAD  # PyTorch refused an in-place change of a leaf while recording
+        got.returned.reraise()
+    if any(now.grad is None for now in got.after):
+        return GRADS_CLEARED
+    if any(not now.requires_grad for now in got.after):
+        return NO_LONGER_TRACKED
+    if not all(torch.equal(now.grad, then.grad) for now, then in zip(got.after, got.before)):
+        return GRADS_CHANGED
+    if all(torch.equal(now.values, then.values) for now, then in zip(got.after, got.before)):
         return RETURNED_NEW if got.returned is not None else REBOUND
-    if all(p._version == v for p, v in zip(params, got.versions)):
+    if all(now.version == then.version for now, then in zip(got.after, got.before)):
         return THROUGH_DATA
     lr = run.inputs[1]
-    if all(close_tensors(a, b + lr * g) for a, b, g in zip(after, got.before, got.grads)):
+    if all(close_tensors(now.values, then.values + lr * then.grad) for now, then in zip(got.after, got.before)):
         return UPHILL
-    for a, r in zip(after, want.params):
-        if not close_tensors(a, r.detach()):
-            return (f"a parameter of shape {tuple(a.shape)} is not what torch.optim.SGD's step gives "
+    for now, right in zip(got.after, want.after):
+        if not close_tensors(now.values, right.values):
+            return (f"a parameter of shape {now.shape} is not what torch.optim.SGD's step gives "
                     f"(p - lr * p.grad with lr = {lr:g})")
     return None
 
 
-def _sgd_reference() -> Callable:
-    def sgd_step(params, lr):
-        torch.optim.SGD(params, lr=lr).step()
-    return sgd_step
+def _sgd_reference(params, lr):
+    torch.optim.SGD(params, lr=lr).step()
 
 
-def _sgd_step_solution() -> Callable:
-    def sgd_step(params, lr):
-        with torch.no_grad():
-            for p in params:
-                p -= lr * p.grad
-    return sgd_step
-
-
-def _sgd_sub_() -> Callable:
-    def sgd_step(params, lr):
+def _sgd_step_solution(params, lr):
+    with torch.no_grad():
         for p in params:
-            with torch.no_grad():
-                p.sub_(lr * p.grad)
-    return sgd_step
+            p -= lr * p.grad
 
 
-def _sgd_add_alpha() -> Callable:
-    def sgd_step(params, lr):
+def _sgd_sub_(params, lr):
+    for p in params:
         with torch.no_grad():
-            for p in params:
-                p.add_(p.grad, alpha=-lr)
-    return sgd_step
+            p.sub_(lr * p.grad)
 
 
-def _sgd_rebinds() -> Callable:
-    def sgd_step(params, lr):
-        with torch.no_grad():
-            for p in params:
-                p = p - lr * p.grad  # noqa: F841 (the mistake: a new tensor, bound to a local name)
-    return sgd_step
-
-
-def _sgd_uphill() -> Callable:
-    def sgd_step(params, lr):
-        with torch.no_grad():
-            for p in params:
-                p += lr * p.grad
-    return sgd_step
-
-
-def _sgd_no_no_grad() -> Callable:
-    def sgd_step(params, lr):
+def _sgd_add_alpha(params, lr):
+    with torch.no_grad():
         for p in params:
-            p -= lr * p.grad  # raises: in-place change of a leaf that requires grad
-    return sgd_step
+            p.add_(p.grad, alpha=-lr)
 
 
-def _sgd_clears() -> Callable:
-    def sgd_step(params, lr):
-        with torch.no_grad():
-            for p in params:
-                p -= lr * p.grad
-                p.grad = None
-    return sgd_step
-
-
-def _sgd_through_data() -> Callable:
-    def sgd_step(params, lr):
+def _sgd_rebinds(params, lr):
+    with torch.no_grad():
         for p in params:
-            p.data -= lr * p.grad
-    return sgd_step
+            p = p - lr * p.grad  # noqa: F841 (the mistake: a new tensor, bound to a local name)
 
 
-def _sgd_first_only() -> Callable:
-    def sgd_step(params, lr):
-        with torch.no_grad():
-            params[0] -= lr * params[0].grad
-    return sgd_step
+def _sgd_uphill(params, lr):
+    with torch.no_grad():
+        for p in params:
+            p += lr * p.grad
+
+
+def _sgd_no_no_grad(params, lr):
+    for p in params:
+        p -= lr * p.grad  # raises: in-place change of a leaf that requires grad
+
+
+def _sgd_clears(params, lr):
+    with torch.no_grad():
+        for p in params:
+            p -= lr * p.grad
+            p.grad = None
+
+
+def _sgd_through_data(params, lr):
+    for p in params:
+        p.data -= lr * p.grad
+
+
+def _sgd_first_only(params, lr):
+    with torch.no_grad():
+        params[0] -= lr * params[0].grad
 
 
 # ---------------------------------------------------------------- 8.3 where to zero
@@ -511,7 +453,7 @@ register(
                    "one row per sample, one column per unit. A unit's gradient row is zero when its whole "
                    "column is zero. Now turn that into a list of column numbers.",
         signature="inactive_units(model, x)",
-        solution=_inactive_solution,
+        solution=returns(_inactive_solution),
         cases=[Case("the chapter's network and one sample", _inactive_case(0, 1), _judge_inactive),
                Case("a batch of 3 samples", _inactive_case(7, 3), _judge_inactive),
                Case("a batch of 16 samples", _inactive_case(17, 16), _judge_inactive),
@@ -521,14 +463,14 @@ register(
         adapt=_observe_inactive,
         mistakes=[RETURNED_A_MASK, INACTIVE_SOMEWHERE, ACTIVE_UNITS, FIRST_SAMPLE_ONLY, THREE_UNITS_ASSUMED,
                   USED_BACKWARD],
-        right_examples=[_inactive_numpy, _inactive_tensor, _inactive_set],
+        right_examples=[returns(_inactive_numpy), returns(_inactive_tensor), returns(_inactive_set)],
         wrong_examples=[
-            wrong(_inactive_any, "inactive on *some* sample"),
-            wrong(_inactive_first_sample, "first sample of the batch only"),
-            wrong(_inactive_active, "units that are active"),
-            wrong(_inactive_three_units, "units 0, 1 and 2 only"),
-            wrong(_inactive_mask, "(a mask)"),
-            wrong(_inactive_by_backward, "computed gradients"),
+            wrong(returns(_inactive_any), "inactive on *some* sample"),
+            wrong(returns(_inactive_first_sample), "first sample of the batch only"),
+            wrong(returns(_inactive_active), "units that are active"),
+            wrong(returns(_inactive_three_units), "units 0, 1 and 2 only"),
+            wrong(returns(_inactive_mask), "(a mask)"),
+            wrong(returns(_inactive_by_backward), "computed gradients"),
             wrong(lambda: [1], "pass the function itself"),
         ],
     ),
@@ -543,21 +485,21 @@ register(
                    "every tensor in params: write the loop, and inside it the update of chapter 06 with p in "
                    "place of W. Leave p.grad as it is.",
         signature="sgd_step(params, lr)",
-        solution=_sgd_reference,
+        solution=returns(_sgd_reference),
         cases=[Case("MyNet's four parameters after one backward, lr 0.01", _mynet_params, _judge_step),
                Case("one (2, 3) tensor, lr 0.5", _one_tensor, _judge_step),
                Case("a float64 Linear(4, 2), lr 0.1", _float64_layer, _judge_step)],
         adapt=_observe_step,
         mistakes=[NO_NO_GRAD, GRADS_CLEARED, GRADS_CHANGED, NO_LONGER_TRACKED, REBOUND, RETURNED_NEW, THROUGH_DATA,
                   UPHILL],
-        right_examples=[_sgd_step_solution, _sgd_sub_, _sgd_add_alpha],
+        right_examples=[returns(_sgd_step_solution), returns(_sgd_sub_), returns(_sgd_add_alpha)],
         wrong_examples=[
-            wrong(_sgd_rebinds, "did not change"),
-            wrong(_sgd_uphill, "uphill"),
-            wrong(_sgd_no_no_grad, "refused the in-place update"),
-            wrong(_sgd_clears, "is None after your step"),
-            wrong(_sgd_through_data, "went through .data"),
-            wrong(_sgd_first_only, "is not what torch.optim.SGD's step gives"),
+            wrong(returns(_sgd_rebinds), "did not change"),
+            wrong(returns(_sgd_uphill), "uphill"),
+            wrong(returns(_sgd_no_no_grad), "refused the in-place update"),
+            wrong(returns(_sgd_clears), "is None after your step"),
+            wrong(returns(_sgd_through_data), "went through .data"),
+            wrong(returns(_sgd_first_only), "is not what torch.optim.SGD's step gives"),
             wrong(lambda: 0.01, "pass the function itself"),
         ],
     ),

@@ -3,9 +3,10 @@
 5.1 and 5.2 are predictions, judged by their value. 5.3 and 5.4 teach *how* a value is
 computed, which the value cannot show (a loss recorded with a graph and then detached has the
 same number as one computed without), so they ask for a function. The check runs it on fresh
-cases under :class:`Watch`, a ``TorchFunctionMode`` that sees every torch call the function makes
-(which results autograd recorded, every use of ``.data``), with forward pre-hooks on the model's
-layers (did Dropout and BatchNorm run in training mode?). Every reference comes from running torch.
+cases under :class:`~course_utils.checks.evidence.TorchCalls`, a ``TorchFunctionMode`` that sees every
+torch call the function makes (which results autograd recorded, every use of ``.data``), with forward
+hooks on the model's layers (did Dropout and BatchNorm run in training mode?). Every reference comes
+from running torch.
 """
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from typing import Any, Callable
 import numpy as np
 import torch
 from torch import nn
-from torch.overrides import TorchFunctionMode
 
 from course_utils.checks import (
     Case,
@@ -25,61 +25,24 @@ from course_utils.checks import (
     NumericExercise,
     Run,
     register,
-    same_numbers,
     wrong,
 )
+from course_utils.checks.evidence import TorchCalls, facts, forward_seen
+from course_utils.checks.isolation import seeded
+from course_utils.checks.kinds import numbers_problem, returns
 
 SLUG = "switching_tracking_off"
-_DATA = torch.Tensor.data  # the descriptor behind tensor.data (reading and assigning), on every torch version
-
-
-def _tensors(value: Any) -> list[torch.Tensor]:
-    if isinstance(value, torch.Tensor):
-        return [value]
-    if isinstance(value, (list, tuple)):
-        return [t for item in value for t in _tensors(item)]
-    return []
-
-
-class Watch(TorchFunctionMode):
-    """Inside ``with Watch() as w:`` every torch call is seen: ``w.recorded`` lists the calls whose result
-    autograd recorded (it has a ``grad_fn``), and ``w.used_data`` says whether ``.data`` was read or set.
-
-    >>> x = torch.ones(2, requires_grad=True)
-    >>> with Watch() as w:
-    ...     y = (x * 2).detach()
-    >>> w.recorded, w.used_data
-    (['mul'], False)
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.recorded: list[str] = []
-        self.used_data = False
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        if getattr(func, "__self__", None) is _DATA:
-            self.used_data = True
-        result = func(*args, **(kwargs or {}))
-        with torch._C.DisableTorchFunctionSubclass():
-            if any(t.grad_fn is not None for t in _tensors(result)):
-                self.recorded.append(getattr(func, "__name__", "an operation"))
-        return result
 
 
 def _untracked(value: Any) -> bool:
     """True unless ``value`` is a tensor that requires grad (read with any subclass overrides off)."""
-    if not isinstance(value, torch.Tensor):
-        return True
-    with torch._C.DisableTorchFunctionSubclass():
-        return not value.requires_grad
+    return not (isinstance(value, torch.Tensor) and facts(value).requires_grad)
 
 
 # ---------------------------------------------------------------- 5.1 which require grad
 def _six_tensors() -> dict[str, torch.Tensor]:
     """The six tensors of exercise 5.1, made exactly as the notebook makes them (on the CPU)."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
+    with seeded(0):
         x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
         model = nn.Linear(3, 1)
         model.eval()
@@ -149,24 +112,20 @@ class _Evaluated:
 
 
 def _observe_validation(function: Callable) -> Callable:
-    """``function(model, X, y)`` run under :class:`Watch`, with a forward pre-hook on every Dropout and BatchNorm."""
+    """``function(model, X, y)`` run under :class:`TorchCalls`, with a forward hook on every Dropout and BatchNorm."""
 
     def run(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> _Evaluated:
-        training: list[str] = []
-        handles = [module.register_forward_pre_hook(
-                       lambda m, args, kind=type(module).__name__: training.append(kind) if m.training else None)
-                   for module in model.modules() if isinstance(module, MODE_LAYERS)]
+        layers = [module for module in model.modules() if isinstance(module, MODE_LAYERS)]
         tracked = [p.requires_grad for p in model.parameters()]
         grad_mode = torch.is_grad_enabled()
         try:
-            with Watch() as watch:
-                result = function(model, X, y)
+            with forward_seen(layers, lambda m, inputs, output: type(m).__name__ if m.training else None) as training:
+                with TorchCalls() as calls:
+                    result = function(model, X, y)
         finally:
-            for handle in handles:
-                handle.remove()
             left_off = grad_mode and not torch.is_grad_enabled()
             torch.set_grad_enabled(grad_mode)
-        return _Evaluated(result, watch.recorded, watch.used_data, training,
+        return _Evaluated(result, calls.recorded, calls.used_data, training,
                           froze=tracked != [p.requires_grad for p in model.parameters()], grad_left_off=left_off)
 
     return run
@@ -174,8 +133,7 @@ def _observe_validation(function: Callable) -> Callable:
 
 def _validation_case(kind: str, seed: int) -> Callable[[], tuple]:
     def inputs() -> tuple:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
+        with seeded(seed):
             if kind == "linear":
                 model: nn.Module = nn.Linear(3, 1)
                 X, y = torch.arange(6.0).reshape(2, 3), torch.ones(2, 1)
@@ -225,87 +183,67 @@ def _judge_validation(run: Run) -> Any:
         return GRAPH_CUT_AFTERWARDS if _untracked(got.result) else GRAPH_RECORDED
     if got.training_layers:
         return DROPOUT_TRAINING if "Dropout" in got.training_layers else BATCHNORM_TRAINING
-    problem = same_numbers(Run(got.result, run.inputs, want.result, run.expected_inputs))
+    problem = numbers_problem(got.result, want.result)
     return problem and f"{problem}: it is not the mean squared error of model(X) against y"
 
 
-def _validation_solution() -> Callable:
-    def validation_loss(model, X, y):
-        model.eval()
-        with torch.no_grad():
-            return nn.functional.mse_loss(model(X), y)
-    return validation_loss
-
-
-def _validation_inference_mode() -> Callable:
-    def validation_loss(model, X, y):
-        was_training = model.training
-        model.eval()
-        with torch.inference_mode():
-            loss = ((model(X) - y) ** 2).mean()
-        model.train(was_training)
-        return loss
-    return validation_loss
-
-
-def _validation_item() -> Callable:
-    def validation_loss(model, X, y):
-        model.train(False)
-        with torch.set_grad_enabled(False):
-            return nn.MSELoss()(model(X), y).item()
-    return validation_loss
-
-
-def _validation_eval_only() -> Callable:
-    def validation_loss(model, X, y):
-        model.eval()
+def _validation_solution(model, X, y):
+    model.eval()
+    with torch.no_grad():
         return nn.functional.mse_loss(model(X), y)
-    return validation_loss
 
 
-def _validation_no_grad_only() -> Callable:
-    def validation_loss(model, X, y):
-        with torch.no_grad():
-            return nn.functional.mse_loss(model(X), y)
-    return validation_loss
+def _validation_inference_mode(model, X, y):
+    was_training = model.training
+    model.eval()
+    with torch.inference_mode():
+        loss = ((model(X) - y) ** 2).mean()
+    model.train(was_training)
+    return loss
 
 
-def _validation_detached() -> Callable:
-    def validation_loss(model, X, y):
-        model.eval()
-        return nn.functional.mse_loss(model(X), y).detach()
-    return validation_loss
+def _validation_item(model, X, y):
+    model.train(False)
+    with torch.set_grad_enabled(False):
+        return nn.MSELoss()(model(X), y).item()
 
 
-def _validation_item_with_graph() -> Callable:
-    def validation_loss(model, X, y):
-        model.eval()
-        return nn.functional.mse_loss(model(X), y).item()
-    return validation_loss
+def _validation_eval_only(model, X, y):
+    model.eval()
+    return nn.functional.mse_loss(model(X), y)
 
 
-def _validation_frozen() -> Callable:
-    def validation_loss(model, X, y):
-        model.eval()
-        model.requires_grad_(False)
+def _validation_no_grad_only(model, X, y):
+    with torch.no_grad():
         return nn.functional.mse_loss(model(X), y)
-    return validation_loss
 
 
-def _validation_grad_off() -> Callable:
-    def validation_loss(model, X, y):
-        model.eval()
-        torch.set_grad_enabled(False)
-        return nn.functional.mse_loss(model(X), y)
-    return validation_loss
+def _validation_detached(model, X, y):
+    model.eval()
+    return nn.functional.mse_loss(model(X), y).detach()
 
 
-def _validation_wrong_loss() -> Callable:
-    def validation_loss(model, X, y):
-        model.eval()
-        with torch.no_grad():
-            return (model(X) - y).abs().mean()
-    return validation_loss
+def _validation_item_with_graph(model, X, y):
+    model.eval()
+    return nn.functional.mse_loss(model(X), y).item()
+
+
+def _validation_frozen(model, X, y):
+    model.eval()
+    model.requires_grad_(False)
+    return nn.functional.mse_loss(model(X), y)
+
+
+def _validation_grad_off(model, X, y):
+    model.eval()
+    torch.set_grad_enabled(False)
+    return nn.functional.mse_loss(model(X), y)
+
+
+def _validation_wrong_loss(model, X, y):
+    model.eval()
+    with torch.no_grad():
+        return (model(X) - y).abs().mean()
 
 
 # ---------------------------------------------------------------- 5.4 fix the .data bug
@@ -321,20 +259,21 @@ class _Percented:
 
 
 def _observe_percent(function: Callable) -> Callable:
-    """``function(probs)`` on probs = x.sigmoid(), under :class:`Watch`; then backward through probs."""
+    """``function(probs)`` on probs = x.sigmoid(), under :class:`TorchCalls`; then backward through probs."""
 
     def run(x: torch.Tensor) -> _Percented:
         probs = x.sigmoid()
-        saved, version = probs.detach().clone(), probs._version
-        with Watch() as watch:
+        before = facts(probs)
+        with TorchCalls() as calls:
             percent = function(probs)
-        changed = probs._version != version or not torch.equal(probs.detach(), saved)
+        after = facts(probs)
+        changed = after.version != before.version or not torch.equal(after.values, before.values)
         try:
             probs.sum().backward()
             error = None
         except RuntimeError as exc:  # autograd noticed that a tensor it saved was changed in place
             error = str(exc)
-        return _Percented(percent, watch.used_data, changed, error, None if x.grad is None else x.grad.clone())
+        return _Percented(percent, calls.used_data, changed, error, None if x.grad is None else x.grad.clone())
 
     return run
 
@@ -365,66 +304,48 @@ def _judge_percent(run: Run) -> Any:
         return "your function returned None: return the tensor of percentages"
     if not _untracked(got.percent):
         return PERCENT_TRACKED
-    problem = same_numbers(Run(got.percent, run.inputs, want.percent, run.expected_inputs))
+    problem = numbers_problem(got.percent, want.percent)
     if problem:
         return f"{problem}: percent should hold each probability times 100"
-    problem = same_numbers(Run(got.grad, run.inputs, want.grad, run.expected_inputs))
+    problem = numbers_problem(got.grad, want.grad)
     return problem and f"the gradient through probs is wrong ({problem})"
 
 
-def _percent_solution() -> Callable:
-    def as_percent(probs):
-        return probs.detach() * 100
-    return as_percent
+def _percent_solution(probs):
+    return probs.detach() * 100
 
 
-def _percent_no_grad() -> Callable:
-    def as_percent(probs):
-        with torch.no_grad():
-            return probs * 100
-    return as_percent
-
-
-def _percent_clone_mul_() -> Callable:
-    def as_percent(probs):
-        return probs.detach().clone().mul_(100)
-    return as_percent
-
-
-def _percent_list() -> Callable:
-    def as_percent(probs):
-        return (probs.detach() * 100).tolist()
-    return as_percent
-
-
-def _percent_data_bug() -> Callable:
-    def as_percent(probs):
-        return probs.data.mul_(100)
-    return as_percent
-
-
-def _percent_data_copy() -> Callable:
-    def as_percent(probs):
-        return probs.data * 100
-    return as_percent
-
-
-def _percent_detach_mul_() -> Callable:
-    def as_percent(probs):
-        return probs.detach().mul_(100)
-    return as_percent
-
-
-def _percent_tracked() -> Callable:
-    def as_percent(probs):
+def _percent_no_grad(probs):
+    with torch.no_grad():
         return probs * 100
-    return as_percent
 
 
-def _percent_wrong_scale() -> Callable:
-    def as_percent(probs):
-        return probs.detach() / 100
-    return as_percent
+def _percent_clone_mul_(probs):
+    return probs.detach().clone().mul_(100)
+
+
+def _percent_list(probs):
+    return (probs.detach() * 100).tolist()
+
+
+def _percent_data_bug(probs):
+    return probs.data.mul_(100)
+
+
+def _percent_data_copy(probs):
+    return probs.data * 100
+
+
+def _percent_detach_mul_(probs):
+    return probs.detach().mul_(100)
+
+
+def _percent_tracked(probs):
+    return probs * 100
+
+
+def _percent_wrong_scale(probs):
+    return probs.detach() / 100
 
 
 register(
@@ -470,7 +391,7 @@ register(
                    "model(X). Your function needs the same two, with the loss computed where the second one "
                    "is in force.",
         signature="validation_loss(model, X, y)",
-        solution=_validation_solution,
+        solution=returns(_validation_solution),
         cases=[Case("the chapter's Linear(3, 1) and two samples", _validation_case("linear", 5), _judge_validation),
                Case("a network with Dropout, in training mode", _validation_case("dropout", 6), _judge_validation),
                Case("a network with BatchNorm1d, in training mode", _validation_case("batchnorm", 7),
@@ -478,15 +399,15 @@ register(
         adapt=_observe_validation,
         mistakes=[GRAPH_RECORDED, GRAPH_CUT_AFTERWARDS, DROPOUT_TRAINING, BATCHNORM_TRAINING, MODEL_FROZEN,
                   GRAD_LEFT_OFF, DATA_USED],
-        right_examples=[_validation_inference_mode, _validation_item],
+        right_examples=[returns(_validation_inference_mode), returns(_validation_item)],
         wrong_examples=[
-            wrong(_validation_eval_only, "autograd recorded the forward pass"),
-            wrong(_validation_no_grad_only, "Dropout ran in training mode"),
-            wrong(_validation_detached, "recorded and then cut off"),
-            wrong(_validation_item_with_graph, "recorded and then cut off"),
-            wrong(_validation_frozen, "froze the model"),
-            wrong(_validation_grad_off, "still switched off after your function returns"),
-            wrong(_validation_wrong_loss, "not the mean squared error"),
+            wrong(returns(_validation_eval_only), "autograd recorded the forward pass"),
+            wrong(returns(_validation_no_grad_only), "Dropout ran in training mode"),
+            wrong(returns(_validation_detached), "recorded and then cut off"),
+            wrong(returns(_validation_item_with_graph), "recorded and then cut off"),
+            wrong(returns(_validation_frozen), "froze the model"),
+            wrong(returns(_validation_grad_off), "still switched off after your function returns"),
+            wrong(returns(_validation_wrong_loss), "not the mean squared error"),
             wrong(lambda: 0.25, "pass the function itself"),
         ],
     ),
@@ -500,19 +421,19 @@ register(
                    ".data, the course writes something else, which shares memory just the same. Then make sure "
                    "the multiplication by 100 creates a new tensor instead of writing into that shared memory.",
         signature="as_percent(probs)",
-        solution=_percent_solution,
+        solution=returns(_percent_solution),
         cases=[Case("the chapter's inputs -1, 0, 1", _percent_case([-1.0, 0.0, 1.0]), _judge_percent),
                Case("a batch of 2 x 3 inputs", _percent_case([[-2.0, 0.5, 3.0], [0.0, -0.25, 1.5]]), _judge_percent),
                Case("float64 inputs", _percent_case([0.3, -1.2], torch.float64), _judge_percent)],
         adapt=_observe_percent,
         mistakes=[PERCENT_THROUGH_DATA, PROBS_CHANGED, PERCENT_TRACKED],
-        right_examples=[_percent_no_grad, _percent_clone_mul_, _percent_list],
+        right_examples=[returns(_percent_no_grad), returns(_percent_clone_mul_), returns(_percent_list)],
         wrong_examples=[
-            wrong(_percent_data_bug, "made through .data"),
-            wrong(_percent_data_copy, "made through .data"),
-            wrong(_percent_detach_mul_, "probs itself was changed in place"),
-            wrong(_percent_tracked, "still part of the graph"),
-            wrong(_percent_wrong_scale, "times 100"),
+            wrong(returns(_percent_data_bug), "made through .data"),
+            wrong(returns(_percent_data_copy), "made through .data"),
+            wrong(returns(_percent_detach_mul_), "probs itself was changed in place"),
+            wrong(returns(_percent_tracked), "still part of the graph"),
+            wrong(returns(_percent_wrong_scale), "times 100"),
             wrong(lambda: torch.tensor([0.1966, 0.25, 0.1966]), "pass the function itself"),
         ],
     ),

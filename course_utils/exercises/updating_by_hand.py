@@ -9,7 +9,6 @@ show in-place changes that autograd could see (an update through ``.data`` leave
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,6 +24,8 @@ from course_utils.checks import (
     wrong,
 )
 from course_utils.checks.answers import BadAnswer, as_array, describe, read_numbers
+from course_utils.checks.evidence import facts
+from course_utils.checks.isolation import seeded
 from course_utils.checks.tolerance import close
 
 SLUG = "updating_by_hand"
@@ -39,10 +40,10 @@ def _three_steps(seed: int = 1, lr: float = 0.01, reset: bool = True, sign: floa
     ``last`` is how the last update of W is written: "in place" (right), "rebind" (``W = W - lr * W.grad``
     under no_grad), "rebind, recorded" (the same outside no_grad) or "data" (``W.data -= ...``, every step).
     """
-    torch.manual_seed(seed)
-    W: Any = torch.randn(10, 1).requires_grad_()
-    b: Any = torch.randn(1).requires_grad_()
-    x = torch.rand(1, 10)
+    with seeded(seed):
+        W: Any = torch.randn(10, 1).requires_grad_()
+        b: Any = torch.randn(1).requires_grad_()
+        x = torch.rand(1, 10)
     W0 = W if same_w0 else W.detach().clone()
     b0 = b.detach().clone()
     for step in range(3):
@@ -69,10 +70,10 @@ def _three_steps(seed: int = 1, lr: float = 0.01, reset: bool = True, sign: floa
 
 def _three_steps_zeroing() -> dict[str, Any]:
     """A right variant: reset with .zero_() at the start of each step (from the second on), update with sub_."""
-    torch.manual_seed(7)
-    W: Any = torch.randn(10, 1).requires_grad_()
-    b: Any = torch.randn(1).requires_grad_()
-    x = torch.rand(1, 10)
+    with seeded(7):
+        W: Any = torch.randn(10, 1).requires_grad_()
+        b: Any = torch.randn(1).requires_grad_()
+        x = torch.rand(1, 10)
     W0, b0, lr = W.detach().clone(), b.detach().clone(), 0.05
     for _ in range(3):
         if W.grad is not None:
@@ -105,24 +106,6 @@ UPHILL = Mistake("W moved uphill: the update must subtract lr·W.grad, not add i
 B_NOT_UPDATED = Mistake("b did not move: each step updates b as well as W.", name="b_not_updated")
 
 
-@dataclass(frozen=True)
-class _Facts:
-    """What autograd knows about a tensor, read with any subclass overrides switched off."""
-
-    recorded: bool
-    requires_grad: bool
-    version: int
-    address: int
-
-
-def _facts(value: Any) -> _Facts | None:
-    if not isinstance(value, torch.Tensor):
-        return None
-    with torch._C.DisableTorchFunctionSubclass():
-        return _Facts(value.grad_fn is not None, bool(value.requires_grad), int(value._version),
-                      int(torch.Tensor.data_ptr(value)))
-
-
 def _judge_three_steps(answer: Any) -> Any:
     if not isinstance(answer, dict):
         return f"pass a dict with the keys {list(KEYS)}."
@@ -138,12 +121,12 @@ def _judge_three_steps(answer: Any) -> Any:
     if lr < 1e-4:
         return (f"lr = {lr:g} is too small to tell the steps apart from float32 rounding; use a learning "
                 "rate such as 0.01.")
-    W = _facts(dict.__getitem__(answer, "W"))
-    if W is None:
-        return (f"answer['W'] is {describe(dict.__getitem__(answer, 'W'))}: pass the tensor W itself, so that "
+    given_W, given_W0 = dict.__getitem__(answer, "W"), dict.__getitem__(answer, "W0")
+    if not isinstance(given_W, torch.Tensor):
+        return (f"answer['W'] is {describe(given_W)}: pass the tensor W itself, so that "
                 "the check can see whether it is still the leaf that autograd tracks.")
-    W0_facts = _facts(dict.__getitem__(answer, "W0"))
-    if W0_facts is not None and W0_facts.address == W.address:
+    W = facts(given_W)
+    if isinstance(given_W0, torch.Tensor) and facts(given_W0).address == W.address:
         return W0_IS_W
     if W.recorded:
         return REBOUND_RECORDED
@@ -182,10 +165,10 @@ def _judge_three_steps(answer: Any) -> Any:
 
 # ---------------------------------------------------------------- 6.2 b.grad after three passes
 def _b_grad_unzeroed(passes: int = 3) -> float:
-    torch.manual_seed(0)
-    W = torch.randn(10, 1).requires_grad_()
-    b: Any = torch.randn(1).requires_grad_()
-    x = torch.rand(1, 10)
+    with seeded(0):
+        W = torch.randn(10, 1).requires_grad_()
+        b: Any = torch.randn(1).requires_grad_()
+        x = torch.rand(1, 10)
     for _ in range(passes):
         (1 - (x @ W + b)).backward()
     return b.grad.item()

@@ -320,12 +320,13 @@ def test_hints_grow_and_never_name_the_shapes(cells: dict[str, str]) -> None:
 
 
 def test_the_jacobian_check_watches_the_backward_passes() -> None:
-    """The cases' hook sees one arrival per row; the reference solution makes exactly that many."""
-    from course_utils.exercises.backward_is_a_vjp import JACOBIAN_CASES, _jacobian_by_rows
+    """The check's hook sees one arrival per row; the reference solution makes exactly that many."""
+    from course_utils.exercises.backward_is_a_vjp import JACOBIAN_CASES, _jacobian_by_rows, _watched
 
     for case in JACOBIAN_CASES:
         f, x = case.inputs()
-        J = _jacobian_by_rows(f, x)
-        assert len(f.arrivals) == J.shape[0]
-        assert torch.allclose(torch.stack(f.arrivals), J)
+        seen = _watched(_jacobian_by_rows)(f, x)
+        J = seen.result
+        assert len(seen.arrived) == J.shape[0]
+        assert torch.allclose(torch.stack(seen.arrived), J)
         assert torch.allclose(J, torch.autograd.functional.jacobian(f.rule, x.detach()))

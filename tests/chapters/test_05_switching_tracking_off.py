@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from course_utils.checks import WrongAnswer, check, reset_attempts
+from course_utils.checks.evidence import TorchCalls
 from course_utils.exercises import switching_tracking_off as ch05
 
 SLUG = "switching_tracking_off"
@@ -143,11 +144,11 @@ def test_5_3_a_number_is_not_the_function() -> None:
 
 def test_watch_sees_recording_and_data() -> None:
     x = torch.ones(2, requires_grad=True)
-    with ch05.Watch() as watch:
+    with TorchCalls() as watch:
         (x * 2).detach()
         _ = x.data
     assert watch.recorded == ["mul"] and watch.used_data
-    with ch05.Watch() as quiet, torch.no_grad():
+    with TorchCalls() as quiet, torch.no_grad():
         x * 2
     assert quiet.recorded == [] and not quiet.used_data
 

@@ -37,8 +37,8 @@ def test_batchnorm_prediction_wrong_answers(answer, mistake) -> None:
 
 
 @pytest.mark.parametrize("answer,mistake", [
-    (8, "multiplied_by_k"), (1.0, "no_scaling"), (1 / 128, "mean_divided_by_n"), (1 / 16, "divided_by_micro_batch_size"),
-    ("1/8", None)])
+    (8, "multiplied_by_k"), (1.0, "no_scaling"), (1 / 128, "mean_divided_by_n"),
+    (1 / 16, "divided_by_micro_batch_size"), ("1/8", None)])
 def test_scale_wrong_answers(answer, mistake) -> None:
     assert verdict("gradient_accumulation.scale_for_equal_chunks", answer).mistake == mistake
 
@@ -49,8 +49,9 @@ def test_scale_accepts_a_fraction_and_other_forms() -> None:
 
 
 @pytest.mark.parametrize("answer,mistake", [
-    ([1 / 3, 1 / 3, 1 / 3], "naive_one_over_k"), ([6, 6, 4], "sizes_not_divided"), ([1 / 6, 1 / 6, 1 / 4], "one_over_n_i"),
-    ([4 / 16, 6 / 16, 6 / 16], "weights_in_wrong_order"), ([6 / 16, 4 / 16], None)])
+    ([1 / 3, 1 / 3, 1 / 3], "naive_one_over_k"), ([6, 6, 4], "sizes_not_divided"),
+    ([1 / 6, 1 / 6, 1 / 4], "one_over_n_i"), ([4 / 16, 6 / 16, 6 / 16], "weights_in_wrong_order"),
+    ([6 / 16, 4 / 16], None)])
 def test_unequal_weights_wrong_answers(answer, mistake) -> None:
     assert verdict("gradient_accumulation.weights_for_unequal_chunks", answer).mistake == mistake
 
@@ -126,7 +127,8 @@ def test_the_summed_loss_gives_the_right_grad_so_only_the_process_can_tell() -> 
     one_backward(mine, X, y, [5, 2, 1])
     _accumulate_reference(right, X, y, [5, 2, 1])
     assert all(torch.allclose(a, b) for a, b in zip(_grads(mine), _grads(right)))
-    assert "backward() ran once" in " ".join(str(verdict("gradient_accumulation.accumulate_any_sizes", one_backward)).split())
+    message = str(verdict("gradient_accumulation.accumulate_any_sizes", one_backward))
+    assert "backward() ran once" in " ".join(message.split())
 
 
 def test_accumulate_accepts_other_correct_forms() -> None:
