@@ -500,3 +500,16 @@ def test_attempt_keeps_the_learners_error_for_the_judge() -> None:
     assert attempt(lambda: 3) == 3
     with pytest.raises(LearnerCodeFailed, match="your code raised RuntimeError"):
         raised.reraise()
+
+
+def test_the_right_numbers_in_the_wrong_shape_say_which_shape() -> None:
+    exercise = _numeric(solution=lambda: np.arange(6.0).reshape(2, 3))
+    with pytest.raises(WrongAnswer) as info:
+        exercise.validate(np.arange(6.0))
+    assert "6 numbers are in the wrong shape" in said(info.value) and "Expected: shape (2, 3)" in said(info.value)
+    with pytest.raises(WrongAnswer) as info:
+        exercise.validate(np.arange(6.0).reshape(2, 3).T)
+    assert "transpose" in said(info.value) and info.value.mistake == "transposed"
+    with pytest.raises(WrongAnswer) as info:
+        exercise.validate(np.ones((3, 2)))  # the transposed shape, but not the transposed numbers
+    assert "transpose" not in said(info.value)

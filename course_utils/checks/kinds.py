@@ -199,13 +199,15 @@ class NumericExercise(Exercise):
             if mistake is not None:
                 raise self.fail(f"this looks like {mistake.says}.", given=describe(answer), expected=kind,
                                 mistake=mistake)
-            problem = "the shape is wrong."
-            if mine.ndim == 2 and mine.shape == want.shape[::-1]:
-                problem = f"the shape is wrong: {TRANSPOSED.says}."
-            elif mine.size == 0:
-                problem = "the answer holds no numbers at all."
-            raise self.fail(problem, given=describe(answer), expected=kind,
-                            mistake=TRANSPOSED if "transpose" in problem else None)
+            if mine.ndim == 2 and mine.shape == want.shape[::-1] and close(mine, want.T, self.rtol, self.atol, given.eps):
+                raise self.fail(f"this looks like {TRANSPOSED.says}.", given=describe(answer), expected=kind,
+                                mistake=TRANSPOSED)
+            if mine.size == 0:
+                raise self.fail("the answer holds no numbers at all.", given=describe(answer), expected=kind)
+            if mine.size == want.size:
+                raise self.fail(f"the {want.size} numbers are in the wrong shape.", given=describe(answer),
+                                expected=f"shape {tuple(want.shape)}")
+            raise self.fail("the shape is wrong.", given=describe(answer), expected=kind)
         if close(mine, want, self.rtol, self.atol, given.eps):
             return
         mistake = self._recognised(mine, want, expected, given.eps)

@@ -52,7 +52,7 @@ class Mistake:
             object.__setattr__(self, "name", _slug(self.says.split(":")[0]))
 
 
-SIGN_FLIPPED = Mistake("the sign is flipped: check the direction of the derivative (d/dx of -x is -1)",
+SIGN_FLIPPED = Mistake("the sign is flipped: the right size, pointing the other way",
                        lambda e: -e, name="sign_flipped")
 DOUBLED = Mistake("exactly twice the right value: the gradient was accumulated twice (was .grad zeroed?)",
                   lambda e: 2 * e, name="accumulated_twice")
