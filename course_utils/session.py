@@ -27,6 +27,7 @@ def start_chapter(seed: int = 0, style: bool = True) -> torch.device:
     from course_utils.cell_notes import install
 
     install()
+    _quiet_torch_internal_warnings()
     seed_everything(seed)
     if style:
         from course_utils.plots.style import set_style
@@ -58,3 +59,14 @@ def _show_figures_in_notebooks() -> None:
     matplotlib.use("module://matplotlib_inline.backend_inline")
     warnings.warn("MPLBACKEND=Agg would hide every figure in this notebook; the course switched this kernel to "
                   "the inline backend (unset MPLBACKEND to silence this)", UserWarning, stacklevel=3)
+
+
+def _quiet_torch_internal_warnings() -> None:
+    """Hide warnings that torch raises about its own internals, which a learner can do nothing about.
+
+    From torch 2.14 the first forward-mode transform (``torch.func.jacfwd``, chapter 11) makes torch
+    compile one of its own decompositions with ``torch.jit.script``, which warns that
+    ``torch.jit.script`` is deprecated. The course never calls ``torch.jit``; the warning would only
+    confuse. Every other warning, the course's own included, still shows.
+    """
+    warnings.filterwarnings("ignore", message=r".*torch\.jit\.script.* is deprecated", category=FutureWarning)

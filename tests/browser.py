@@ -290,3 +290,52 @@ def time_cell_to_final_image(page, index: int, timeout: float = 180.0) -> float:
     if ms < 0:
         raise AssertionError(f"cell {index} did not show its final image within {timeout:.0f} s")
     return ms / 1000
+
+
+# ---------------------------------------------------------------------------------------------------
+# Static folders (the built site, the slides) and accessibility audits
+
+@contextmanager
+def serve_directory(path: Path, probe: str = "") -> Iterator[str]:
+    """Serve ``path`` with Python's http.server on a free localhost port; yield the base URL (ending in /).
+    ``probe`` is a file under ``path`` to wait for."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+                               "--directory", str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}/"
+        wait_for_http(base + probe, server)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def axe_script() -> str:
+    """axe-core's source, as the PyPI package axe-playwright-python bundles it (skips where it is missing)."""
+    try:
+        from axe_playwright_python.base import AXE_SCRIPT
+    except ImportError:
+        _skip_or_raise("axe-playwright-python is not installed (pip install axe-playwright-python); "
+                       "it is in the dev extra")
+    return AXE_SCRIPT
+
+
+# Every axe-core rule except the WCAG AAA ones (color-contrast-enhanced, identical-links-same-purpose,
+# meta-refresh-no-exceptions) and the deprecated ones; the experimental rules are included on purpose
+# (label-content-name-mismatch, WCAG 2.5.3, is one of them).
+AXE_RUN_JS = """async (skip) => {
+  const rules = axe.getRules()
+    .filter(r => !r.tags.includes('wcag2aaa') && !r.tags.includes('deprecated') && !skip.includes(r.ruleId))
+    .map(r => r.ruleId);
+  const result = await axe.run(document, {runOnly: {type: 'rule', values: rules}, resultTypes: ['violations']});
+  return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                      nodes: v.nodes.map(n => ({target: n.target.join(' '), html: n.html.slice(0, 200)}))}));
+}"""
+
+
+def axe_violations(page, skip_rules: Sequence[str] = ()) -> list[dict]:
+    """axe-core's violations on the page as it is now: ``[{id, impact, help, nodes: [{target, html}]}]``."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(axe_script())
+    return page.evaluate(AXE_RUN_JS, list(skip_rules))

@@ -177,3 +177,15 @@ def test_torch_that_cannot_use_numpy_is_warned_about(monkeypatch: pytest.MonkeyP
         warnings.simplefilter("always")
         environment_summary("cpu")
     assert any("cannot use NumPy" in str(w.message) and "numpy<2" in str(w.message) for w in caught)
+
+
+def test_only_torchs_warning_about_its_own_jit_is_hidden(capsys: pytest.CaptureFixture[str]) -> None:
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        course_utils.start_chapter(seed=0)
+        warnings.warn("`torch.jit.script` is deprecated. Please switch to `torch.compile` or `torch.export`.",
+                      FutureWarning)
+        warnings.warn("something the learner should see", FutureWarning)
+    assert [str(w.message) for w in caught] == ["something the learner should see"]
