@@ -142,7 +142,7 @@ def _font_scale(width: int, depth: int) -> float:
     return min(1.0, 12.0 / max(3.8, 1.9 * width), 9.0 / (0.95 * depth + 1.1))
 
 
-LEGEND = "red border: the node that runs in that step · pale: not run yet · on the arrows: the gradient sent"
+LEGEND = "thick orange border: the node that runs in that step · pale: not run yet · on the arrows: the gradient sent"
 
 
 def backward_filmstrip(steps: BackwardSteps, frames: Sequence[int] | None = None, columns: int | None = None) -> Any:

@@ -1,8 +1,8 @@
 """A small table of facts drawn as a figure: rows of cases, columns of questions, yes/no cells in colour.
 
 Introduced in chapter 04 (what resets ``.grad``) and used again in chapter 05 (which switch
-stops tracking what). Yes and no are written as words as well as colours, so the table reads
-the same in grey print and for colour-blind readers.
+stops tracking what). Yes and no are written as words as well as shaded, so the table reads the
+same in grey print and for colour-blind readers, and the shades are neutral: a "no" is not wrong.
 """
 from __future__ import annotations
 
@@ -10,15 +10,16 @@ from typing import Any, Sequence
 
 from course_utils.plots.style import PALETTE
 
-YES, NO = "#cfe8d7", "#f6d5c3"  # light green and light orange backgrounds; the words carry the meaning
+# Light blue for yes, light grey for no: facts, not verdicts (green and red would read as right and wrong).
+YES, NO = "#d4e6f4", "#ececec"
 
 
 def plot_table(rows: Sequence[str], columns: Sequence[str], cells: Sequence[Sequence[Any]],
                title: str | None = None, ax: Any = None, width: float = 7.0) -> Any:
     """Draw ``cells`` (one row of values per entry of ``rows``) with row and column labels; return the Axes.
 
-    A cell that is ``True`` or ``False`` shows "yes" or "no" on a green or orange background;
-    any other value is shown as text.
+    A cell that is ``True`` or ``False`` shows "yes" or "no" on a light blue or grey background
+    (neutral colours: a "no" is a fact, not a fault); any other value is shown as text.
 
     >>> ax = plot_table(["zero_()", "= None"], ["grad is None after"], [[False], [True]], title="resets")
     >>> [t.get_text() for t in ax.tables[0].get_celld().values() if t.get_text().get_text() == "yes"][:1] != []
