@@ -31,7 +31,8 @@ def compare(path: Path) -> list[str]:
     differences = []
     for index, (old, new) in enumerate(zip(stored.cells, fresh.cells)):
         if old.cell_type == "code" and cell_text(old) != cell_text(new):
-            differences.append(f"  cell {index}:\n    CPU : {cell_text(old)[:300]!r}\n    CUDA: {cell_text(new)[:300]!r}")
+            differences.append(f"  cell {index}:\n    CPU : {cell_text(old)[:300]!r}\n"
+                               f"    CUDA: {cell_text(new)[:300]!r}")
     return differences
 
 

@@ -89,7 +89,7 @@ def numerical_grad(f: ScalarFunction, x: torch.Tensor, h: float = 1e-6) -> torch
     >>> numerical_grad(lambda t: t * 2, torch.ones(3))
     Traceback (most recent call last):
     ...
-    ValueError: f must return a single number (one element), but returned a tensor of shape (3,); reduce it first, for example with .sum()
+    ValueError: f must return a single number (one element), but returned a tensor of shape (3,); reduce it ...
     """
     _check_function(f)
     _check_input(x)

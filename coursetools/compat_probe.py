@@ -101,7 +101,8 @@ def run_checks() -> list[dict[str, Any]]:
             except WrongAnswer:
                 row["wrong_rejected"] += 1
             except Exception as exc:
-                row["problems"].append(f"a wrong example crashed the check: {type(exc).__name__}: {_first_line(str(exc))}")
+                row["problems"].append("a wrong example crashed the check: "
+                                       f"{type(exc).__name__}: {_first_line(str(exc))}")
         reset_attempts(exercise_id)
         results.append(row)
     return results
@@ -122,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     facts: dict[str, Any] = {"versions": versions(), "chapters": [], "checks": []}
     for path in chapters:
         for edition in args.editions:
-            facts["chapters"].append({"chapter": path.stem, "edition": edition, **run_chapter(path, edition == "learner")})
+            ran = run_chapter(path, edition == "learner")
+            facts["chapters"].append({"chapter": path.stem, "edition": edition, **ran})
             args.out.write_text(json.dumps(facts, indent=1))  # a crash keeps what was measured
     facts["checks"] = run_checks()
     args.out.write_text(json.dumps(facts, indent=1))

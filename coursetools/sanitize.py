@@ -47,7 +47,8 @@ def cell_text(cell) -> str:
     for output in cell.get("outputs", []):
         kind = output.get("output_type")
         if kind == "stream":
-            streams[output.get("name", "stdout")] = streams.get(output.get("name", "stdout"), "") + output.get("text", "")
+            name = output.get("name", "stdout")
+            streams[name] = streams.get(name, "") + output.get("text", "")
         elif kind in ("execute_result", "display_data"):
             plain = output.get("data", {}).get("text/plain", "")
             parts.append(plain if isinstance(plain, str) else "".join(plain))

@@ -39,8 +39,8 @@ ALT_TEXTS = Path(__file__).resolve().parent / "figure_alt_texts.json"
 STAMP_COMMAND = "python -m coursetools.slides stamp"
 
 # What a deck needs from the reveal.js that sphinx-revealjs bundles (its dist/ and the notes plugin).
-REVEAL_FILES = ["LICENSE", "dist/reveal.css", "dist/reveal.js", "dist/theme/white.css", "dist/theme/fonts/source-sans-pro",
-                "plugin/notes/notes.js"]
+REVEAL_FILES = ["LICENSE", "dist/reveal.css", "dist/reveal.js", "dist/theme/white.css",
+                "dist/theme/fonts/source-sans-pro", "plugin/notes/notes.js"]
 
 
 class SlidesError(RuntimeError):

@@ -329,8 +329,10 @@ AXE_RUN_JS = """async (skip) => {
     .filter(r => !r.tags.includes('wcag2aaa') && !r.tags.includes('deprecated') && !skip.includes(r.ruleId))
     .map(r => r.ruleId);
   const result = await axe.run(document, {runOnly: {type: 'rule', values: rules}, resultTypes: ['violations']});
-  return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                      nodes: v.nodes.map(n => ({target: n.target.join(' '), html: n.html.slice(0, 200)}))}));
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map(n => ({target: n.target.join(' '), html: n.html.slice(0, 200)})),
+  }));
 }"""
 
 

@@ -1,7 +1,6 @@
 """Shared fixtures of the tests (the kernel environment itself is applied by the root conftest.py)."""
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 

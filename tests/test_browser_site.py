@@ -225,7 +225,8 @@ def test_figures_stay_readable_on_a_phone(site: str) -> None:
                     assert f["focusable"], f"{stem}: a figure scrolls sideways but a keyboard cannot reach it"
             if not fits_width(page):
                 sideways.append(stem)
-    assert not shrunk, f"figures shrunk below {READABLE_SCALE:.0%} of their size at {PHONE[0]} px:\n" + "\n".join(shrunk)
+    assert not shrunk, (f"figures shrunk below {READABLE_SCALE:.0%} of their size at {PHONE[0]} px:\n"
+                        + "\n".join(shrunk))
     assert not sideways, f"pages that scroll sideways at {PHONE[0]} px (only a figure's own box may): {sideways}"
 
 
@@ -238,7 +239,8 @@ def test_home_page_table_is_not_clipped(site: str, size: tuple[int, int]) -> Non
             return [box.scrollWidth, box.clientWidth, t.getBoundingClientRect().right, innerWidth]; })""")
         assert tables, "the home page has no table"
         for scroll_width, client_width, right, width in tables:
-            assert scroll_width <= client_width + 1, f"the chapter table is clipped: {scroll_width} px in {client_width}"
+            assert scroll_width <= client_width + 1, \
+                f"the chapter table is clipped: {scroll_width} px in {client_width}"
             assert right <= width, "the chapter table runs past the window"
 
 

@@ -35,7 +35,8 @@ def _fake_summary(name: str, completed: bool) -> dict:
     learner = dict(chapter, edition="learner", completed=True, first_error=None, differing=[])
     facts = {"versions": {"python": "3.11.7", "torch": "2.14.1", "numpy": "2.4.0"},
              "chapters": [chapter, learner],
-             "checks": [{"id": "demo.x", "solution": "accepted", "wrong_rejected": 3, "wrong_total": 3, "problems": []}]}
+             "checks": [{"id": "demo.x", "solution": "accepted", "wrong_rejected": 3, "wrong_total": 3,
+                         "problems": []}]}
     return compat.summarise(row, facts), facts
 
 

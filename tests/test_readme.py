@@ -27,7 +27,8 @@ def test_instructor_guides_exist_for_every_chapter() -> None:
     for path in chapter_notebooks():
         guide = ROOT / "notebooks" / "instructor" / f"{path.stem}.md"
         assert guide.is_file(), f"missing instructor guide {guide.relative_to(ROOT)}"
-        assert "Timing plan" in guide.read_text(encoding="utf-8") or "timing" in guide.read_text(encoding="utf-8").lower()
+        text = guide.read_text(encoding="utf-8")
+        assert "Timing plan" in text or "timing" in text.lower()
 
 
 def test_two_commands_are_the_documented_ones() -> None:

@@ -126,8 +126,9 @@ def test_every_guide_keeps_the_headings_the_notes_need(path) -> None:
     guide = speaker_notes.parse_guide(guide_file, slides.chapter_number(path))
     kinds = {item.kind for item in guide.items}
     for kind in ("objectives", "timing", "misconception", "question", "note", "session"):
+        headings = [s.pattern for k, s in speaker_notes.SECTION_KINDS]
         assert kind in kinds, (f"{guide_file.name}: no {speaker_notes.LABELS[kind]!r} section (the slides' speaker "
-                               f"notes read the guide's headings: {[s.pattern for k, s in speaker_notes.SECTION_KINDS]})")
+                               f"notes read the guide's headings: {headings})")
     assert len([i for i in guide.items if i.kind == "timing"]) >= 4, f"{guide_file.name}: the timing plan has no rows"
 
 
@@ -206,9 +207,9 @@ def test_alt_texts_describe_the_figures_as_they_are_now() -> None:
             elif alt_of(cell) != entry["alt"]:
                 stale.append(f"{stem} {cell_id} (alt text not stamped)")
     assert not missing, f"alt texts for cells that no longer have a figure: {missing}"
-    assert not stale, (f"figures changed since their alt text was written, or texts not stamped: {stale}. Look at each "
-                       f"figure, update {slides.ALT_TEXTS.name} (python -m coursetools.slides figures NB prints the new "
-                       f"hash), then run {FIX}")
+    assert not stale, (f"figures changed since their alt text was written, or texts not stamped: {stale}. Look at "
+                       f"each figure, update {slides.ALT_TEXTS.name} (python -m coursetools.slides figures NB prints "
+                       f"the new hash), then run {FIX}")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -224,7 +225,8 @@ def test_a_built_deck_is_offline_and_has_its_speaker_notes(tmp_path) -> None:
     for asset in ("_assets/reveal/dist/reveal.js", "_assets/reveal/plugin/notes/notes.js",
                   "_assets/reveal/dist/theme/white.css", "_assets/mathjax/tex-chtml.js"):
         assert (tmp_path / asset).is_file(), asset
-    for used in ("_assets/reveal/dist/reveal.js", "_assets/reveal/plugin/notes/notes.js", "_assets/mathjax/tex-chtml.js"):
+    assets = ("_assets/reveal/dist/reveal.js", "_assets/reveal/plugin/notes/notes.js", "_assets/mathjax/tex-chtml.js")
+    for used in assets:
         assert f'"{used}"' in html, f"the deck does not load {used}"
     assert html.count('<aside class="notes">') >= 8
     assert "Timing plan" in html and "Ask the room" in html and "Misconception" in html

@@ -32,7 +32,8 @@ def _imports(tree: ast.AST) -> dict[str, str]:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.split(".")[0] in TORCH_ROOTS:
-                    bound[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
+                    top = alias.name.split(".")[0]
+                    bound[alias.asname or top] = alias.name if alias.asname else top
         elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in TORCH_ROOTS:
             for alias in node.names:
                 bound[alias.asname or alias.name] = f"{node.module}.{alias.name}"
@@ -94,7 +95,8 @@ def new_apis_per_chapter() -> dict[str, tuple[set[str], set[str]]]:
         used: set[str] = set()
         for source in code_cells:
             try:
-                bound.update(_imports(ast.parse("\n".join(l for l in source.split("\n") if not l.lstrip().startswith(("%", "!"))))))
+                code = "\n".join(line for line in source.split("\n") if not line.lstrip().startswith(("%", "!")))
+                bound.update(_imports(ast.parse(code)))
             except SyntaxError:
                 pass
             used |= apis_used(source, bound)

@@ -199,7 +199,8 @@ class NumericExercise(Exercise):
             if mistake is not None:
                 raise self.fail(f"this looks like {mistake.says}.", given=describe(answer), expected=kind,
                                 mistake=mistake)
-            if mine.ndim == 2 and mine.shape == want.shape[::-1] and close(mine, want.T, self.rtol, self.atol, given.eps):
+            flipped = mine.ndim == 2 and mine.shape == want.shape[::-1]
+            if flipped and close(mine, want.T, self.rtol, self.atol, given.eps):
                 raise self.fail(f"this looks like {TRANSPOSED.says}.", given=describe(answer), expected=kind,
                                 mistake=TRANSPOSED)
             if mine.size == 0:

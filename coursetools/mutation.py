@@ -1,0 +1,141 @@
+"""``./course mutate``: how many deliberate bugs in the checks do the tests catch?
+
+mutmut changes the code of ``course_utils/checks/`` and ``course_utils/exercises/`` one small edit
+at a time (a ``<`` becomes ``<=``, a string changes, a return value goes) and runs the tests that
+cover the changed function. A mutant the tests fail on is *killed*; one they pass on *survived*,
+and is either a gap in the tests or a change that makes no difference. The run works in a copy of
+the checkout (``.mutation/``, not committed), so the working tree is never touched, and writes
+``benchmarks/mutation/REPORT.md`` (committed): the score, and every survivor with its diff and, from
+``benchmarks/mutation/survivors.toml``, the reason it is harmless.
+
+    ./course mutate                      # the whole run (tens of minutes on two cores)
+    ./course mutate --paths course_utils/checks/tolerance.py   # one file, to try it
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from coursetools.paths import ROOT
+
+WORK = ROOT / ".mutation"
+REPORT_DIR = ROOT / "benchmarks" / "mutation"
+REPORT = REPORT_DIR / "REPORT.md"
+REASONS = REPORT_DIR / "survivors.toml"
+PATHS = ["course_utils/checks/", "course_utils/exercises/"]
+TESTS = ["tests/test_checks.py", "tests/test_exercises.py", "tests/chapters"]
+COPY = ["course_utils", "coursetools", "tests", "data", "notebooks", "conftest.py", "pyproject.toml", "mypy.ini"]
+STATUS = re.compile(r"^\s*(?P<name>[\w.]+__mutmut_\d+): (?P<status>[\w ]+)$")
+
+
+def prepare(paths: list[str]) -> Path:
+    """A fresh copy of what the tests need, with mutmut's settings for ``paths`` in its pyproject.toml."""
+    shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir()
+    for name in COPY:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, WORK / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            shutil.copy2(source, WORK / name)
+    settings = (
+        "\n[tool.mutmut]\n"
+        f"source_paths = {paths!r}\n"
+        f"pytest_add_cli_args_test_selection = {TESTS!r}\n"
+        # The notebooks' strict nbval (addopts) is not what kills a mutant of a check: run the unit tests alone.
+        "pytest_add_cli_args = ['-p', 'no:xdist', '-q', '-x', '-o', 'addopts=-p no:cacheprovider']\n"
+        f"also_copy = {COPY!r}\n"
+    )
+    with open(WORK / "pyproject.toml", "a", encoding="utf-8") as handle:
+        handle.write(settings)
+    return WORK
+
+
+def results(work: Path) -> dict[str, str]:
+    """mutmut's verdict for every mutant: killed, survived, no tests, timeout, ..."""
+    out = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"], cwd=work,
+                         capture_output=True, text=True)
+    found = {}
+    for line in out.stdout.splitlines():
+        match = STATUS.match(line)
+        if match:
+            found[match["name"]] = match["status"].strip()
+    return found
+
+
+def diff(work: Path, name: str) -> str:
+    out = subprocess.run([sys.executable, "-m", "mutmut", "show", name], cwd=work, capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def reasons() -> dict[str, str]:
+    """Why a survivor is harmless, written by a maintainer after reading its diff (survivors.toml)."""
+    if not REASONS.is_file():
+        return {}
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    return {str(k): str(v) for k, v in tomllib.loads(REASONS.read_text(encoding="utf-8")).items()}
+
+
+def report(verdicts: dict[str, str], diffs: dict[str, str], why: dict[str, str], paths: list[str]) -> str:
+    killed = sum(v == "killed" for v in verdicts.values())
+    survivors = sorted(name for name, v in verdicts.items() if v != "killed")
+    score = killed / len(verdicts) if verdicts else 0.0
+    explained = [name for name in survivors if name in why]
+    lines = [
+        "# Mutation run of the checks",
+        "",
+        f"Measured on {datetime.date.today().isoformat()} with `./course mutate` (mutmut) over "
+        f"{', '.join(f'`{p}`' for p in paths)}, with the tests {', '.join(f'`{t}`' for t in TESTS)}.",
+        "",
+        f"**{killed} of {len(verdicts)} mutants killed: {score:.1%}.** {len(survivors)} survived, "
+        f"{len(explained)} of them explained as harmless below.",
+        "",
+        "| verdict | mutants |", "|---|---|",
+        *[f"| {status} | {sum(v == status for v in verdicts.values())} |" for status in sorted(set(verdicts.values()))],
+        "",
+        "## Survivors",
+        "",
+    ]
+    for name in survivors:
+        lines += [f"### `{name}` ({verdicts[name]})", "", why.get(name, "**Not explained yet.**"), "",
+                  "```diff", diffs.get(name, "").strip(), "```", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="./course mutate", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--paths", nargs="*", default=PATHS, help="files or folders to mutate")
+    parser.add_argument("--report-only", action="store_true", help="rewrite the report from the last run")
+    args = parser.parse_args(argv)
+    if not args.report_only:
+        work = prepare(args.paths)
+        print(f"mutating {', '.join(args.paths)} in a copy at {work} ...", flush=True)
+        run = subprocess.run([sys.executable, "-m", "mutmut", "run"], cwd=work)
+        if run.returncode not in (0, 1):
+            print(f"error: mutmut stopped with code {run.returncode}", file=sys.stderr)
+            return 2
+    verdicts = results(WORK)
+    if not verdicts:
+        print("error: no mutmut results found; run ./course mutate first", file=sys.stderr)
+        return 2
+    why = reasons()
+    diffs = {name: diff(WORK, name) for name, v in verdicts.items() if v != "killed"}
+    REPORT_DIR.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(report(verdicts, diffs, why, args.paths), encoding="utf-8")
+    killed = sum(v == "killed" for v in verdicts.values())
+    print(f"{killed} of {len(verdicts)} mutants killed ({killed / len(verdicts):.1%}); wrote "
+          f"{REPORT.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
