@@ -77,3 +77,13 @@ def test_a_tool_whose_dependency_is_missing_says_so(monkeypatch, capsys) -> None
 def test_license_file_matches_the_declared_license() -> None:
     assert (ROOT / "LICENSE").read_text().startswith("MIT License")
     assert 'license = "MIT"' in (ROOT / "pyproject.toml").read_text()
+
+
+def test_one_version_for_the_package_the_setup_cell_and_the_changelog() -> None:
+    from course_utils import __version__
+    from coursetools.setup_cell import SETUP_CELL
+
+    assert f"@v{__version__}\"" in SETUP_CELL, "the Colab setup cell must install this release's tag"
+    assert f"## {__version__} " in (ROOT / "CHANGELOG.md").read_text(encoding="utf-8"), "CHANGELOG lacks this version"
+    assert "version" not in [line.split("=")[0].strip() for line in (ROOT / "pyproject.toml").read_text().splitlines()
+                             if line.startswith("version")], "pyproject.toml must not spell the version again"
