@@ -80,4 +80,4 @@ def test_learner_extra_holds_only_what_a_learner_runs() -> None:
     maintainer_tools = {"pytest", "nbval", "playwright", "sphinx", "myst-nb"}
     assert not lab & maintainer_tools, f"the learner's extra pulls maintainer tools: {sorted(lab & maintainer_tools)}"
     assert maintainer_tools <= {_name(r) for name in ("test", "site") for r in extras[name]}
-    assert extras["dev"] == ["course-utils[lab,test,site]"], "dev must be every extra together"
+    assert extras["dev"] == ["course-utils[lab,test,site,mutation]"], "dev must be every extra together"

@@ -158,7 +158,7 @@ def test_chapter_12s_notes_sit_on_the_slides_they_belong_to() -> None:
     assert slide_of("Learners can") == "12 · Hooks"                     # objectives on the title slide
     assert slide_of("Module forward / backward hooks").startswith("Module hooks")
     assert slide_of("Gradient-norm logger") == "A per-layer gradient-norm logger"
-    assert slide_of("clip hook").startswith("Exercise 12.1")
+    assert slide_of("a hook that zeroes NaN").startswith("Exercise 12.1")
     assert slide_of("Registering again replaces").startswith("Exercise 12.2")
     assert slide_of("grad_input` is the gradient of the layer").startswith("Module hooks")
     assert slide_of("When is a full backward hook").startswith("Module hooks")

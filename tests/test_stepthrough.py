@@ -15,51 +15,16 @@ import torch
 
 import course_utils
 from course_utils.graph import walk_graph
+from course_utils.random_expressions import LEAF_SHAPES, evaluate, random_program
 from course_utils.stepthrough import number_text
 
-# A small random-expression generator in the spirit of chapter 14's (which lives in that notebook,
-# not in course_utils): each step grows the latest value, binary steps reuse an earlier value.
-LEAF_SHAPES = {"A": (3, 4), "B": (4,), "C": (3, 1), "D": (1, 4), "s": (), "S": (4, 4)}
-UNARY = {"neg": lambda a: -a, "square": lambda a: a**2, "tanh": torch.tanh, "sin": torch.sin,
-         "relu": torch.relu, "twice": lambda a: 2 * a, "plus_one": lambda a: a + 1,
-         "sum": torch.sum, "mean": torch.mean}
-BINARY = {"add": torch.add, "sub": torch.sub, "mul": torch.mul}
-
-
-def random_program(rng: np.random.Generator, n_steps: int) -> list[tuple[str, int, int | None]]:
-    shapes = list(LEAF_SHAPES.values())
-    usable = [i for i, shape in enumerate(shapes) if shape != (4, 4)]
-    program: list[tuple[str, int, int | None]] = []
-    for _ in range(n_steps):
-        i = len(shapes) - 1 if program else int(rng.choice(usable))
-        kind = rng.choice(["unary", "binary", "matmul"], p=[0.45, 0.4, 0.15])
-        if kind == "matmul" and shapes[i] in [(3, 4), (1, 4)]:
-            program.append(("matmul", i, 5))
-            shape = shapes[i]
-        elif kind != "unary":
-            j = int(rng.choice(usable))
-            program.append((str(rng.choice(list(BINARY))), i, j))
-            shape = np.broadcast_shapes(shapes[i], shapes[j])
-        else:
-            op = str(rng.choice(list(UNARY)))
-            program.append((op, i, None))
-            shape = () if op in ("sum", "mean") else shapes[i]
-        shapes.append(shape)
-        usable.append(len(shapes) - 1)
-    return program
 
 
 def run_program(program, arrays) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """Chapter 14's random expressions (course_utils.random_expressions), on torch tensors: reused values,
+    broadcasting, matrix products and Python numbers (2 * a, a + 1)."""
     leaves = {name: torch.tensor(array, requires_grad=True) for name, array in zip(LEAF_SHAPES, arrays)}
-    pool = list(leaves.values())
-    for op, i, j in program:
-        if op == "matmul":
-            pool.append(pool[i] @ pool[j])
-        elif j is None:
-            pool.append(UNARY[op](pool[i]))
-        else:
-            pool.append(BINARY[op](pool[i], pool[j]))
-    return pool[-1].sum(), leaves
+    return evaluate(program, list(leaves.values())), leaves
 
 
 def expressions(count: int = 120):

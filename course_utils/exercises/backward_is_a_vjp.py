@@ -36,8 +36,9 @@ from course_utils.checks.tolerance import close
 X_VJP = [1.0, 2.0, 3.0, 4.0]
 V_VJP = [1.0, 0.0, -1.0, 0.5]
 V_CHAPTER = [1.0, 0.5, 0.0, -1.0]  # the v of the chapter's own w.backward(v) cell
-SHAPES = {"()": (), "(1,)": (1,), "(1, 1)": (1, 1), "(2,)": (2,), "(1, 3)": (1, 3),
-          "(1, 1, 1)": (1, 1, 1), "(0,)": (0,)}
+# 3.4's options: none of them is a shape the chapter ran ((), (1,), (1, 1) and (2,) are)
+SHAPES = {"(1, 3)": (1, 3), "(3, 1)": (3, 1), "(1, 1, 1)": (1, 1, 1), "(1, 1, 1, 1)": (1, 1, 1, 1), "(4,)": (4,),
+          "(0,)": (0,), "(1, 0)": (1, 0)}
 
 
 def _seeded_x() -> np.ndarray:
@@ -76,9 +77,13 @@ VJP_MISTAKES = [
             name="chapter_v_used"),
     Mistake("a result at the chapter's random x; this exercise sets x = [1, 2, 3, 4]",
             lambda e: 50 * _seeded_x() * _v, name="chapter_x_used"),
+    Mistake("only dy/dx = 5, the derivative of the first step y = 5x, as one number; x.grad after w.backward(v) "
+            "has one entry per entry of x", lambda e: 5.0, name="inner_derivative_only"),
     SIGN_FLIPPED,
     DOUBLED,
 ]
+ONE_NUMBER_FOR_VJP = Mistake("a single number: backward(v) leaves in x.grad one number per entry of x, the rows of J "
+                             "weighted by v and added up, not a single total", name="vjp_is_one_number")
 
 
 # --- 3.2 -------------------------------------------------------------------------------------
@@ -103,6 +108,10 @@ MEAN_MISTAKES = [
     Mistake("the share of w[3] at the entry before it: indices count from 0, so w[3] is the last of the four",
             lambda e: np.roll(e, -1), name="index_counted_from_one"),
     Mistake("v = ones, which is the v of w.sum()", lambda e: np.ones(4), name="sum_not_mean"),
+    Mistake("four times the right v: shares of the sum where the mean's belong (the mean divides by the number of "
+            "entries)", lambda e: 4 * e, name="sum_for_mean"),
+    Mistake("the mean's share only at w[3]: the mean depends on every entry of w, so every entry gets a share from "
+            "it", lambda e: e * _e3(), name="mean_share_only_at_w3"),
     Mistake("the number of entries where one over it belongs", lambda e: _e3() - 4.0, name="count_not_its_inverse"),
     Mistake("a single number: w has four entries, and v needs one entry for each of them",
             lambda e: e[3], name="v_needs_one_entry_per_output"),
@@ -333,8 +342,8 @@ def _bare_backward_shapes() -> set[str]:
     return allowed
 
 
-def _shown(e: frozenset) -> frozenset:
-    return frozenset({"()", "(1,)", "(1, 1)"})
+def _leading_one(e: frozenset) -> frozenset:
+    return frozenset(label for label in SHAPES if label.startswith("(1,"))
 
 
 register(
@@ -349,6 +358,7 @@ register(
                    "compute all four, and compare with your entry.",
         solution=_vjp,
         mistakes=VJP_MISTAKES,
+        by_shape={(): ONE_NUMBER_FOR_VJP},
         none_says=Mistake("x.grad stays None until a backward() call reaches x", name="grad_read_before_backward"),
         right_examples=[lambda: [50, 0, -150, 100], lambda: np.array([50.0, 0.0, -150.0, 100.0]),
                         lambda: _vjp().reshape(1, 4), lambda: _vjp().to(torch.float16),
@@ -362,6 +372,7 @@ register(
             wrong(lambda: [50.0, 50.0, 0.0, -200.0], "the chapter's v"),
             wrong(lambda: [100.0, 0.0, -300.0, 200.0], "twice the right value"),
             wrong(lambda: [-50.0, 0.0, 150.0, -100.0], "sign is flipped"),
+            wrong(lambda: 5.0, "only dy/dx = 5"), wrong(lambda: 0.0, "not a single total"),
             lambda: [50.0, 0.0, -150.0],
         ],
     ),
@@ -385,6 +396,8 @@ register(
             wrong(lambda: 0.75, "v needs one entry for each"),
             wrong(lambda: [0.25, 0.25, 0.25, -0.75], "sign is flipped"),
             wrong(lambda: [-0.25, -0.25, 0.75, -0.25], "indices count from 0"),
+            wrong(lambda: [-1.0, -1.0, -1.0, 3.0], "four times the right v"),
+            wrong(lambda: [0.0, 0.0, 0.0, 0.75], "only at w[3]"),
         ],
     ),
     FunctionExercise(
@@ -426,32 +439,44 @@ register(
                    "other option the same way.",
         options=tuple(SHAPES),
         multiple=True,
-        aliases={"(1,)": ["(1)"]},
         solution=_bare_backward_shapes,
         mistakes=[
-            Mistake("the rule 'no dimensions'; but the chapter ran a bare backward() on (1,) and (1, 1) too. "
-                    "The rule is not about the number of dimensions",
-                    lambda e: frozenset({"()"}), name="counts_dimensions"),
-            Mistake("only the shapes the chapter tried. The rule is about what a shape holds; apply it to the "
-                    "other options too", _shown, name="only_shapes_seen"),
+            Mistake("no shape at all, as if only a 0-dimensional output allowed it; but the chapter ran a bare "
+                    "backward() on (1,) and (1, 1) too. The rule is not about the number of dimensions",
+                    lambda e: frozenset(), name="counts_dimensions"),
+            Mistake("a limit on the number of dimensions. The rule is about how many numbers a shape holds, not "
+                    "how many axes it has", lambda e: frozenset({"(1, 1, 1)"}), name="counts_dimensions"),
             Mistake("a single row counted as a single number; a row can hold several numbers", lambda e: e | {"(1, 3)"},
                     name="one_row_is_one_number"),
+            Mistake("a single column counted as a single number; a column can hold several numbers",
+                    lambda e: e | {"(3, 1)"}, name="one_row_is_one_number"),
+            Mistake("a single row and a single column counted as single numbers; each holds several numbers",
+                    lambda e: e | {"(1, 3)", "(3, 1)"}, name="one_row_is_one_number"),
             Mistake("an output that holds no number at all counted as one number", lambda e: e | {"(0,)"},
                     name="empty_counts_as_one"),
+            Mistake("an output that holds no number at all counted as one number", lambda e: e | {"(1, 0)"},
+                    name="empty_counts_as_one"),
+            Mistake("outputs that hold no number at all counted as one number", lambda e: e | {"(0,)", "(1, 0)"},
+                    name="empty_counts_as_one"),
+            Mistake("every shape whose first axis has size 1: the first axis alone does not decide. Count the "
+                    "numbers that the whole shape holds", _leading_one, name="leading_one_is_enough"),
             Mistake("every shape; but the chapter's output of shape (2,) raised the error",
                     lambda e: frozenset(SHAPES), name="every_shape"),
             Mistake("a vector of several numbers counted as one number because it has one dimension",
-                    lambda e: e | {"(2,)"}, name="vectors_allowed"),
+                    lambda e: e | {"(4,)"}, name="vectors_allowed"),
         ],
-        right_examples=[lambda: {"()", "(1,)", "(1,1)", "(1,1,1)"}, lambda: {(), (1,), (1, 1), (1, 1, 1)},
-                        lambda: [torch.Size([]), torch.Size([1]), torch.Size([1, 1]), torch.Size([1, 1, 1])],
-                        lambda: ("()", "(1)", "( 1, 1 )", "torch.Size([1, 1, 1])"),
-                        lambda: {"()": 1, "(1,)": 1, "(1, 1)": 1, "(1, 1, 1)": 1}.keys()],
-        wrong_examples=[wrong(lambda: {"()"}, "number of dimensions"),
-                        wrong(lambda: {"()", "(1,)", "(1, 1)"}, "only the shapes the chapter tried"),
-                        wrong(lambda: {"()", "(1,)", "(1, 1)", "(1, 3)", "(1, 1, 1)"}, "a single row counted"),
-                        wrong(lambda: {"()", "(1,)", "(1, 1)", "(1, 1, 1)", "(0,)"}, "no number at all"),
+        right_examples=[lambda: {"(1,1,1)", "(1,1,1,1)"}, lambda: {(1, 1, 1), (1, 1, 1, 1)},
+                        lambda: [torch.Size([1, 1, 1]), torch.Size([1, 1, 1, 1])],
+                        lambda: ("( 1, 1, 1 )", "torch.Size([1, 1, 1, 1])"),
+                        lambda: {"(1, 1, 1)": 1, "(1, 1, 1, 1)": 1}.keys()],
+        wrong_examples=[wrong(lambda: set(), "number of dimensions"),
+                        wrong(lambda: {"(1, 1, 1)"}, "how many axes"),
+                        wrong(lambda: {"(1, 1, 1)", "(1, 1, 1, 1)", "(1, 3)"}, "a single row counted"),
+                        wrong(lambda: {"(1, 1, 1)", "(1, 1, 1, 1)", "(3, 1)"}, "a single column counted"),
+                        wrong(lambda: {"(1, 1, 1)", "(1, 1, 1, 1)", "(1, 0)"}, "no number at all"),
+                        wrong(lambda: {"(1, 3)", "(1, 1, 1)", "(1, 1, 1, 1)", "(1, 0)"}, "first axis has size 1"),
                         wrong(lambda: set(SHAPES), "every shape"),
-                        lambda: {"()", "(1,)", "(3,)"}, lambda: set()],
+                        wrong(lambda: {"()", "(1,)"}, "is not one of the options"),
+                        lambda: {"(1, 1, 1)", "(4,)", "(0,)"}],
     ),
 )

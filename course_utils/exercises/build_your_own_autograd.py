@@ -8,7 +8,7 @@ chapter's tests hold against torch, and names the usual slips.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -164,11 +164,64 @@ AVERAGED = Mistake("averaged where a sum belongs: a copied element influenced ev
                    "and those influences add up.", name="averaged_not_summed")
 
 
+def _raised_on_purpose(error: BaseException) -> bool:
+    """Whether ``error`` came from a ``raise`` statement (the learner's refusal), not from a failing call inside it.
+
+    NumPy's own ValueErrors (a reshape that cannot work, an axis out of range) come from C code, which adds no
+    frame: the innermost frame then stopped at a call, where a refusal stops at the raise itself.
+    """
+    import dis
+
+    frame = error.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    if frame is None:
+        return False
+    return any(instruction.offset == frame.tb_lasti and instruction.opname.startswith("RAISE")
+               for instruction in dis.get_instructions(frame.tb_frame.f_code))
+
+
+def _broadcastable(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """Whether an operand of ``shape`` broadcasts to ``target``: lined up from the right, each axis equal or 1."""
+    return len(shape) <= len(target) and all(s in (1, t) for s, t in zip(shape[::-1], target[::-1]))
+
+
+def _broadcastable_from_the_left(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    return len(shape) <= len(target) and all(s in (1, t) for s, t in zip(shape, target))
+
+
+IMPOSSIBLE_ACCEPTED = Mistake("it returned an array for an operand shape that broadcasting cannot stretch to the "
+                              "gradient's shape: lined up from the right, every axis of the operand must equal the "
+                              "gradient's or be 1; for any other shape, raise a ValueError.",
+                              name="impossible_shape_accepted")
+MORE_AXES = Mistake("an operand with more axes than the gradient was not refused: broadcasting only ever adds axes, "
+                    "so such a shape is impossible; raise a ValueError.", name="more_axes_accepted")
+WRONG_ERROR = Mistake("an impossible shape stopped your function, but not with a ValueError: raise one yourself, "
+                      "before anything is summed (an assert raises AssertionError, and python -O skips it).",
+                      name="wrong_exception_type")
+VALID_REFUSED = Mistake("it raised a ValueError for a shape that broadcasting can produce: only an axis that is "
+                        "neither equal to the gradient's nor 1, or an extra axis, makes a shape impossible.",
+                        name="valid_shape_refused")
+
+
 def _judge_unbroadcast(run: Run) -> Any:
     grad, shape = run.expected_inputs
+    result = run.result
+    if not _broadcastable(tuple(shape), grad.shape):   # an impossible shape: the only right answer is a ValueError
+        if isinstance(result, Raised):
+            if isinstance(result.error, ValueError):
+                return None
+            if isinstance(result.error, (IndexError, AssertionError)):
+                return WRONG_ERROR
+            result.reraise()
+        return MORE_AXES if len(shape) > grad.ndim else IMPOSSIBLE_ACCEPTED
+    if isinstance(result, Raised):
+        if isinstance(result.error, ValueError) and _raised_on_purpose(result.error):
+            return LEFT_ALIGNED if not _broadcastable_from_the_left(tuple(shape), grad.shape) else VALID_REFUSED
+        result.reraise()   # NumPy's own complaint (a reshape that cannot work, an axis out of range): the learner's bug
     want = np.asarray(run.expected, dtype=np.float64)
     try:
-        mine = _numbers(run.result, "the result", 10 * grad.size + 100)
+        mine = _numbers(result, "the result", 10 * grad.size + 100)
     except Unreadable as exc:
         return str(exc)
     if close(mine, want):
@@ -192,12 +245,14 @@ def _judge_unbroadcast(run: Run) -> Any:
     return "it returned the right shape but the wrong values."
 
 
+POSSIBLE = [((3, 4), (3, 4)), ((3, 4), (3, 1)), ((3, 4), (4,)), ((3, 4), (1, 4)), ((3, 4), ()), ((5,), (1,)),
+            ((2, 3, 4), (3, 1)), ((2, 3, 4), (2, 1, 4)), ((2, 3, 4), (1, 1))]
+IMPOSSIBLE = [((3, 4), (2, 4)), ((3, 4), (4, 3)), ((2, 3, 4), (2, 1, 3)), ((3, 4), (3,)), ((3, 4), (1, 3, 4))]
 UNBROADCAST_CASES = [Case(f"a gradient of shape {g} for an operand of shape {s}", _grad_of_shape(g, s, seed),
-                          _judge_unbroadcast)
-                     for seed, (g, s) in enumerate([((3, 4), (3, 4)), ((3, 4), (3, 1)), ((3, 4), (4,)),
-                                                    ((3, 4), (1, 4)), ((3, 4), ()), ((5,), (1,)),
-                                                    ((2, 3, 4), (3, 1)), ((2, 3, 4), (2, 1, 4)),
-                                                    ((2, 3, 4), (1, 1))])]
+                          _judge_unbroadcast) for seed, (g, s) in enumerate(POSSIBLE)] + [
+                     Case(f"a gradient of shape {g} and the impossible operand shape {s}",
+                          _grad_of_shape(g, s, seed), _judge_unbroadcast)
+                     for seed, (g, s) in enumerate(IMPOSSIBLE, start=len(POSSIBLE))]
 
 
 # --- 14.3: the backward of a sum over one axis ----------------------------------------------
@@ -299,7 +354,7 @@ def _x_plus_x_times_x() -> Node:
 def _diamond(flip: bool) -> Node:
     a = Node("a")
     b, c = Node("b = f(a)", (a,)), Node("c = g(a)", (a,))
-    return Node("d = b + c", (c, b) if flip else (b, c))
+    return Node("d = c + b" if flip else "d = b + c", (c, b) if flip else (b, c))
 
 
 def _shortcut(flip: bool) -> Node:
@@ -308,14 +363,14 @@ def _shortcut(flip: bool) -> Node:
     step = x
     for i in range(3):
         step = Node(f"s{i}", (step,))
-    return Node("y = s2 + x", (x, step) if flip else (step, x))
+    return Node("y = x + s2" if flip else "y = s2 + x", (x, step) if flip else (step, x))
 
 
 def _two_users_one_twice(flip: bool) -> Node:
     """x is used twice by one node (p = x·x) and once by another (q = -x): counting uses, not users, matters."""
     x = Node("x")
     p, q = Node("p = x·x", (x, x)), Node("q = -x", (x,))
-    return Node("y = p + q", (q, p) if flip else (p, q))
+    return Node("y = q + p" if flip else "y = p + q", (q, p) if flip else (p, q))
 
 
 def _reused_near_and_far(flip: bool) -> Node:
@@ -323,7 +378,7 @@ def _reused_near_and_far(flip: bool) -> Node:
     x = Node("x")
     p, q = Node("p = x·x", (x, x)), Node("q = -x", (x,))
     r = Node("r = f(q)", (q,))
-    return Node("y = p + r", (r, p) if flip else (p, r))
+    return Node("y = r + p" if flip else "y = p + r", (r, p) if flip else (p, r))
 
 
 def _random_graph(seed: int, size: int = 60) -> Node:
@@ -347,8 +402,8 @@ def _graph(make: Callable[[], Node]) -> Callable[[], tuple]:
     return lambda: (make(),)
 
 
-def _recursion_kept(answer: Callable[..., Any]) -> Callable[..., Any]:
-    """The learner's function, whose errors are kept for the judge: a RecursionError names the mistake."""
+def _errors_kept(answer: Callable[..., Any]) -> Callable[..., Any]:
+    """The learner's function, its errors kept for the judge: a RecursionError or a ValueError can be the point."""
     return lambda *args: attempt(answer, *args)
 
 
@@ -360,6 +415,10 @@ MISSING = Mistake("a node the root depends on is missing from the list (a node u
                   "easy to lose if uses are counted one way and uncounted another).", name="node_missing")
 BEFORE_A_USER = Mistake("a node placed before one of the nodes computed from it: its gradient would be passed on "
                         "before every share had arrived.", name="placed_before_a_user")
+NOT_KAHN = Mistake("a right topological order, but not one that Kahn's algorithm gives: there the next node always "
+                  "comes from the end (or the front) of the list of ready nodes, the nodes whose uses have all been "
+                  "placed. This looks like another method (the chapter's depth-first sort, or a sort by distance "
+                  "from the root).", name="not_kahns_algorithm")
 LEAVES_FIRST = Mistake("the order reversed, leaves first: backward visits the root first, and every node before "
                        "its parents.", name="leaves_first")
 
@@ -387,12 +446,42 @@ def _judge_order(run: Run) -> Any:
     placed_early = [(node, parent) for node in order for parent in node.parents
                     if position[id(parent)] < position[id(node)]]
     if not placed_early:
-        return None
+        return None if _kahn_like(order, root, stack=True) or _kahn_like(order, root, stack=False) else NOT_KAHN
     if all(position[id(parent)] < position[id(node)] for node in order for parent in node.parents):
         return LEAVES_FIRST
     node, parent = placed_early[0]
     return Mistake(f"{BEFORE_A_USER.says} Here {parent!r} comes before {node!r}, which was computed from it.",
                    name=BEFORE_A_USER.name)
+
+
+def _kahn_like(order: Sequence[Node], root: Node, stack: bool) -> bool:
+    """Whether Kahn's algorithm, with its ready nodes in a list, can give ``order``.
+
+    Replays the algorithm along ``order``: the root is ready first; placing a node lowers its
+    parents' counts of unplaced uses, and the parents whose count reaches 0 become ready together,
+    as one batch. The next node must come from the batch made ready last (``stack``: taken from
+    the end of the list) or first (a queue: taken from the front), in any order within a batch,
+    since a learner may release a node's parents in either direction.
+    """
+    uses = {node_id: 0 for node_id in _reachable(root)}
+    for node in order:
+        for parent in node.parents:
+            uses[id(parent)] += 1
+    batches: list[list[int]] = [[id(root)]]
+    for node in order:
+        while batches and not batches[-1 if stack else 0]:
+            batches.pop(-1 if stack else 0)
+        if not batches or id(node) not in batches[-1 if stack else 0]:
+            return False
+        batches[-1 if stack else 0].remove(id(node))
+        released = []
+        for parent in node.parents:
+            uses[id(parent)] -= 1
+            if uses[id(parent)] == 0:
+                released.append(id(parent))
+        if released:
+            batches.append(released)
+    return True
 
 
 def _topological_order(root: Node) -> list[Node]:
@@ -417,19 +506,21 @@ ORDER_CASES = [Case(name, _graph(make), _judge_order) for name, make in [
     ("a single leaf (the root has no parents)", _leaf),
     ("y = x·x (one operation uses x twice)", _square),
     ("y = x·x + x (x used three times)", _x_times_x_plus_x),
-    ("y = x + x·x (the same, the other way round)", _x_plus_x_times_x),
-    ("a diamond, d = b + c with b and c both made from a", lambda: _diamond(False)),
-    ("the same diamond, d = c + b", lambda: _diamond(True)),
-    ("x reached directly and through three steps (paths of different lengths)", lambda: _shortcut(False)),
-    ("the same two paths, the other way round", lambda: _shortcut(True)),
+    ("y = x + x·x (x used three times, the sum's own x first)", _x_plus_x_times_x),
+    ("a diamond d = b + c, with b and c both made from a", lambda: _diamond(False)),
+    ("a diamond d = c + b, with b and c both made from a", lambda: _diamond(True)),
+    ("x reached directly and through three steps, y = s2 + x (paths of different lengths)",
+     lambda: _shortcut(False)),
+    ("x reached directly and through three steps, y = x + s2 (the short path first)", lambda: _shortcut(True)),
     ("x used twice by p = x·x and once by q = -x, y = p + q", lambda: _two_users_one_twice(False)),
-    ("the same with y = q + p", lambda: _two_users_one_twice(True)),
-    ("x used twice by p = x·x and once by q = -x, which y = p + f(q) reaches one step later",
+    ("x used twice by p = x·x and once by q = -x, y = q + p", lambda: _two_users_one_twice(True)),
+    ("x used twice by p = x·x and once by q = -x, y = p + r with r = f(q) (q one step further away)",
      lambda: _reused_near_and_far(False)),
-    ("the same with y = f(q) + p", lambda: _reused_near_and_far(True)),
+    ("x used twice by p = x·x and once by q = -x, y = r + p with r = f(q) (q one step further away)",
+     lambda: _reused_near_and_far(True)),
+    ("a chain of 5000 operations (10,001 nodes)", _chain),
     *[(f"a random graph of 64 nodes with many reused values (number {seed})", (lambda s=seed: _random_graph(s)))
       for seed in range(4)],
-    ("a chain of 5000 operations (10,001 nodes)", _chain),
 ]]
 
 
@@ -526,7 +617,7 @@ def _kahn_uncounting_users(root: Node) -> list[Node]:
 
 
 def _two_pass_stack(root: Node) -> list[Node]:
-    """Right: the chapter's own method, a stack on which each node comes back once its parents are placed."""
+    """The chapter's method (a valid order, not Kahn's): a node comes back on the stack once its parents are placed."""
     order: list[Node] = []
     visited: set[int] = set()
     stack = [(root, False)]
@@ -541,10 +632,89 @@ def _two_pass_stack(root: Node) -> list[Node]:
     return order[::-1]
 
 
+def _checked_unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """The reference of 14.2: refuse a shape that broadcasting cannot stretch to grad's, then un-broadcast."""
+    if not _broadcastable(tuple(shape), grad.shape):
+        raise ValueError(f"an operand of shape {tuple(shape)} cannot be broadcast to {grad.shape}")
+    return _unbroadcast(grad, shape)
+
+
+def _kahn_with_a_queue(root: Node) -> list[Node]:
+    """Right: Kahn's algorithm with its ready nodes in a queue (taken from the front)."""
+    uses: dict[int, int] = {}
+    for node in _reachable(root).values():
+        for parent in node.parents:
+            uses[id(parent)] = uses.get(id(parent), 0) + 1
+    order, ready = [], [root]
+    while ready:
+        node = ready.pop(0)
+        order.append(node)
+        for parent in node.parents:
+            uses[id(parent)] -= 1
+            if uses[id(parent)] == 0:
+                ready.append(parent)
+    return order
+
+
+def _kahn_parents_reversed(root: Node) -> list[Node]:
+    """Right: Kahn's algorithm with a stack, releasing each node's parents from the last to the first."""
+    uses: dict[int, int] = {}
+    for node in _reachable(root).values():
+        for parent in node.parents:
+            uses[id(parent)] = uses.get(id(parent), 0) + 1
+    order, ready = [], [root]
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for parent in reversed(node.parents):
+            uses[id(parent)] -= 1
+            if uses[id(parent)] == 0:
+                ready.append(parent)
+    return order
+
+
+def _by_distance_from_the_root(root: Node) -> list[Node]:
+    """A valid order that is not Kahn's: every node sorted by its longest distance from the root."""
+    depth, nodes, stack = {id(root): 0}, {id(root): root}, [root]
+    while stack:
+        node = stack.pop()
+        for parent in node.parents:
+            nodes[id(parent)] = parent
+            if depth.get(id(parent), -1) < depth[id(node)] + 1:
+                depth[id(parent)] = depth[id(node)] + 1
+                stack.append(parent)
+    return [nodes[node_id] for node_id in sorted(depth, key=depth.__getitem__)]
+
+
 def _unbroadcast_by_axes(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Right: all added axes in one sum, then all stretched axes in another."""
+    """Right: broadcast_shapes judges the shape; then all added axes in one sum, all stretched axes in another."""
+    if np.broadcast_shapes(shape, grad.shape) != grad.shape:
+        raise ValueError(f"{shape} does not broadcast to {grad.shape}")
     grad = grad.sum(axis=tuple(range(grad.ndim - len(shape))))
     return grad.sum(axis=tuple(i for i, size in enumerate(shape) if size == 1), keepdims=True)
+
+
+def _validated(unbroadcast: Callable[[np.ndarray, tuple[int, ...]], np.ndarray]):
+    """A wrong un-broadcast behind the right validation, so that its summing mistake is what the check sees."""
+    return lambda grad, shape: _checked_unbroadcast(grad, shape) if not _broadcastable(tuple(shape), grad.shape) \
+        else unbroadcast(grad, shape)
+
+
+def _refuses_with_assert(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    assert _broadcastable(tuple(shape), grad.shape), "impossible shape"
+    return _unbroadcast(grad, shape)
+
+
+def _validates_from_the_left(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    if not _broadcastable_from_the_left(tuple(shape), grad.shape):
+        raise ValueError("impossible shape")
+    return _unbroadcast(grad, shape)
+
+
+def _refuses_only_more_axes(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    if len(shape) > grad.ndim:
+        raise ValueError("too many axes")
+    return _unbroadcast(grad, shape)
 
 
 def _leaves_first(root: Node) -> list[Node]:
@@ -586,25 +756,34 @@ register(
     ),
     FunctionExercise(
         id="build_your_own_autograd.unbroadcast",
-        title="un-broadcast a gradient back to an operand's shape",
-        hint="Broadcasting does two things, and both must be undone by summing: it adds axes in front (sum them "
-             "away) and it stretches axes of size 1 (sum them, keeping each as an axis of size 1).",
-        first_step="For grad of shape (2, 3, 4) and shape (3, 1): first sum over axis 0 while grad has more axes "
-                   "than shape (once here, leaving (3, 4)); then, for every axis where shape has a 1 and grad does "
-                   "not, sum over it with keepdims=True.",
-        solution=lambda: _unbroadcast,
+        title="un-broadcast a gradient back to an operand's shape, refusing impossible shapes",
+        hint="Two jobs. First judge the shape with the rule of broadcasting: line the two shapes up from the right; "
+             "every axis of the operand must equal the gradient's or be 1, and the operand cannot have more axes. "
+             "Then undo both things broadcasting does, by summing: axes added in front are summed away, axes "
+             "stretched from size 1 are summed and kept as size 1.",
+        first_step="For grad of shape (2, 3, 4) and shape (3, 1): line them up from the right, 1 against 4 and 3 "
+                   "against 3, so the shape is possible. Sum over axis 0 while grad has more axes than shape (once "
+                   "here, leaving (3, 4)); then, for every axis where shape has a 1 and grad does not, sum over it "
+                   "with keepdims=True. For (2, 4) against (3, 4), 2 against 3 fails the rule: raise ValueError.",
+        solution=lambda: _checked_unbroadcast,
         signature="my_unbroadcast(grad, shape)",
         cases=UNBROADCAST_CASES,
+        adapt=_errors_kept,
         right_examples=[lambda: _unbroadcast_by_axes],
         wrong_examples=[
-            wrong(lambda: _leading_only, "stretched from size 1 was not summed"),
-            wrong(lambda: _stretched_only, "added in front are still there"),
-            wrong(lambda: (lambda grad, shape: grad), "stretched from size 1 was not summed"),
-            wrong(lambda: (lambda grad, shape: _unbroadcast(grad, shape) * np.prod(shape) / grad.size), "averaged"),
-            wrong(lambda: (lambda grad, shape: _unbroadcast(grad, shape).reshape([s for s in shape if s != 1])),
-                  "keepdims"),
-            wrong(lambda: (lambda grad, shape: np.full(shape, grad.mean())), "wrong values"),
-            wrong(lambda: _aligned_from_the_left, "lined up from the left"),
+            wrong(lambda: _unbroadcast, "raise a ValueError"),
+            wrong(lambda: _refuses_only_more_axes, "raise a ValueError"),
+            wrong(lambda: _refuses_with_assert, "not with a ValueError"),
+            wrong(lambda: _validates_from_the_left, "lined up from the left"),
+            wrong(lambda: _validated(_leading_only), "stretched from size 1 was not summed"),
+            wrong(lambda: _validated(_stretched_only), "added in front are still there"),
+            wrong(lambda: _validated(lambda grad, shape: grad), "stretched from size 1 was not summed"),
+            wrong(lambda: _validated(lambda grad, shape: _unbroadcast(grad, shape) * np.prod(shape) / grad.size),
+                  "averaged"),
+            wrong(lambda: _validated(lambda grad, shape: _unbroadcast(grad, shape).reshape(
+                [s for s in shape if s != 1])), "keepdims"),
+            wrong(lambda: _validated(lambda grad, shape: np.full(shape, grad.mean())), "wrong values"),
+            wrong(lambda: _validated(_aligned_from_the_left), "lined up from the left"),
         ],
     ),
     FunctionExercise(
@@ -613,9 +792,9 @@ register(
         hint="Every element of a contributes with slope 1 to the sum it belongs to, so the gradient is grad_out "
              "copied along the summed axis. Put that axis back first, as an axis of size 1: broadcasting lines "
              "up trailing axes, which silently transposes a square result.",
-        first_step="For a of shape (3, 4) summed over axis 1, grad_out has shape (3,). np.expand_dims(grad_out, 1) "
-                   "has shape (3, 1); copying it along axis 1 gives (3, 4). The same two steps work for any axis, "
-                   "negative ones included.",
+        first_step="For a of shape (3, 4) summed over axis 1, grad_out has shape (3,). Put the summed axis back as "
+                   "an axis of size 1, at position 1: that gives shape (3, 1). Then copy it along that axis, to "
+                   "(3, 4). The same two steps work for any axis, negative ones included.",
         solution=lambda: _sum_backward,
         signature="my_sum_backward(grad_out, shape, axis)",
         cases=SUM_CASES,
@@ -632,19 +811,22 @@ register(
     ),
     FunctionExercise(
         id="build_your_own_autograd.topological_order",
-        title="an iterative topological order of the graph",
-        hint="A node's gradient is complete only once every node computed from it has passed its share back, so "
-             "each node must come after all of its users and before its parents, and appear once. Recursion fails "
-             "on deep graphs: keep your own list of nodes to visit.",
+        title="a topological order by Kahn's algorithm, without recursion",
+        hint="A node's gradient is complete only once every node computed from it has passed its share back. In "
+             "Kahn's algorithm a node becomes ready when all of its uses have been placed, and the next node placed "
+             "is always a ready one, taken from one end of the list of ready nodes. Count every use (x in x·x "
+             "twice), lower the counts once per use, and place each node once.",
         first_step="Count first: walk the graph from the root with a stack, and for every parent in node.parents "
                    "add 1 to uses[parent] (once per use, so x in x·x counts 2). Then the root is the only node "
-                   "ready to be placed.",
+                   "ready to be placed: ready = [root].",
         solution=lambda: _topological_order,
         signature="my_topological_order(root)",
         cases=ORDER_CASES,
-        adapt=_recursion_kept,
-        right_examples=[lambda: _two_pass_stack],
+        adapt=_errors_kept,
+        right_examples=[lambda: _kahn_with_a_queue, lambda: _kahn_parents_reversed],
         wrong_examples=[
+            wrong(lambda: _two_pass_stack, "not one that Kahn's algorithm gives"),
+            wrong(lambda: _by_distance_from_the_root, "not one that Kahn's algorithm gives"),
             wrong(lambda: _recursive_order, "recursion limit"),
             wrong(lambda: _breadth_first, "placed before one of the nodes computed from it"),
             wrong(lambda: _depth_first_preorder, "placed before one of the nodes computed from it"),

@@ -544,6 +544,9 @@ NOT_TWICE = Mistake("the first derivative is right, but backward is not differen
                     "NumPy or no_grad inside it), so the second derivative through it is lost: compute the "
                     "gradient with torch operations on the saved tensor", name="backward_not_differentiable")
 POWER_TOO_HIGH = Mistake("the power of x in the gradient is one too high", name="power_not_lowered")
+DIVIDED_BY_X = Mistake("the gradient is right everywhere except at x = 0, where it is NaN: a formula that divides by x "
+                       "(n · xⁿ / x, the output divided by x) is 0/0 there; write the power of x itself",
+                       name="divided_by_x")
 FACTOR_MISSING = Mistake("the constant factor in front of the power of x is missing", name="dropped_the_factor_n")
 
 
@@ -619,6 +622,25 @@ class _PowNNumPy(_PowForward):
         return grad_output * ctx.n * power, None
 
 
+class _PowNFromOutput(Function):
+    """Saves the output and divides it by x: right for every x but 0."""
+
+    @staticmethod
+    def forward(x, n):
+        return x**n
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        x, n = inputs
+        ctx.save_for_backward(x, output)
+        ctx.n = n
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, output = ctx.saved_tensors
+        return grad_output * ctx.n * output / x, None
+
+
 class _PowNByProduct(Function):
     """Another right form: the older style (forward saves), with torch.pow and grad_output last."""
 
@@ -664,10 +686,13 @@ def _drive_pow(answer: Any):
     return drive
 
 
-def _pow_case(shape: tuple[int, ...], n: int, seed: int):
+def _pow_case(shape: tuple[int, ...], n: int, seed: int, zeros: int = 0):
+    """Random x, grad_output v and second grad_output w; the first ``zeros`` elements of x are exactly 0."""
+
     def inputs() -> tuple[torch.Tensor, int, torch.Tensor, torch.Tensor]:
         generator = torch.Generator().manual_seed(seed)
         x, v, w = (torch.randn(shape, generator=generator, dtype=torch.float64) for _ in range(3))
+        x.view(-1)[:zeros] = 0.0
         return x.requires_grad_(), n, v, w
 
     return inputs
@@ -684,6 +709,12 @@ def _judge_pow(run: Run) -> Any:
     if "raised" in out:
         return _raised_verdict(out["raised"])
     first = out["first"]
+    if not bool(torch.isfinite(first).all()):
+        at_zero = x == 0
+        if bool(at_zero.any()) and bool(torch.isfinite(first[~at_zero]).all()) and close_tensors(
+                first[~at_zero], (v * n * x ** (n - 1))[~at_zero]):
+            return DIVIDED_BY_X
+        return "the gradient with respect to x holds NaN or infinite values"
     if not close_tensors(first, v * n * x ** (n - 1)):
         typical = [(NO_GRAD_OUTPUT, n * x ** (n - 1)), (POWER_TOO_HIGH, v * n * x**n),
                    (FACTOR_MISSING, v * x ** (n - 1))]
@@ -736,8 +767,10 @@ register(
     ChoiceExercise(
         id="custom_functions_gradcheck.gradcheck_predictions",
         title="which gradcheck calls return True",
-        hint="gradcheck compares with tolerances (atol=1e-5, rtol=1e-3 by default): an error far smaller than that "
-             "passes. In float32 the default step eps=1e-6 is lost in rounding, unless eps and the tolerances grow.",
+        hint="gradcheck compares your backward's Jacobian with a numerical one, within tolerances, and the numerical "
+             "one is only as good as the dtype and the step allow. For each call, compare the size of the "
+             "backward's error, the dtype and the step with gradcheck's defaults (sections 'gradcheck in float64' "
+             "and 'A correct function fails in float32').",
         first_step="Take the calls one at a time and ask two questions: is the backward right to within rtol=1e-3 "
                    "of the true derivative, and can the numerical side be trusted with this dtype, step and "
                    "tolerance? A call returns True only if both answers are yes.",
@@ -812,15 +845,19 @@ register(
         options=tuple(SUSPECTS),
         multiple=True,
         solution=_buggy_suspects,
-        mistakes=[Mistake("this is what a test on positive inputs alone finds: a bug can hide on one side of zero",
+        mistakes=[Mistake("the result of a test on positive inputs alone: a bug can hide on one side of zero",
                           lambda e: {"log_cosh"}, name="tested_positive_inputs_only"),
-                  Mistake("this is what a test through .sum() finds: a backward that ignores grad_output passes it",
+                  Mistake("the result of a test through .sum() alone: a backward that ignores grad_output passes it",
                           lambda e: {"leaky_relu"}, name="tested_through_sum_only"),
-                  Mistake("no bug found: test with inputs of both signs and not only through .sum() (gradcheck does "
-                          "both)", lambda e: set(), name="found_no_bug")],
+                  Mistake("a test that found no bug: test with inputs of both signs and not only through .sum() "
+                          "(gradcheck does both)", lambda e: set(), name="found_no_bug"),
+                  Mistake("every suspect flagged, which is what gradcheck reports in float32, where even a correct "
+                          "backward fails: run it on float64 inputs", lambda e: set(SUSPECTS),
+                          name="all_flagged_float32")],
         wrong_examples=[wrong(lambda: {"log_cosh"}, says="positive inputs alone"),
                         wrong(lambda: {"leaky_relu"}, says="through .sum()"),
-                        wrong(lambda: set(), says="no bug found"),
+                        wrong(lambda: set(), says="found no bug"),
+                        wrong(lambda: set(SUSPECTS), says="gradcheck reports in float32"),
                         lambda: {"leaky_relu", "swish"}, lambda: {"smooth_abs", "swish"}],
     ),
     FunctionExercise(
@@ -838,9 +875,11 @@ register(
         what="class",
         adapt=_drive_pow,
         accepts=_accepts_function_class("PowN"),
-        cases=[Case("n = 3 on five numbers of both signs", _pow_case((5,), 3, 151), judge=_judge_pow),
-               Case("n = 2 on a 2×3 tensor", _pow_case((2, 3), 2, 152), judge=_judge_pow),
-               Case("n = 4 on five numbers", _pow_case((5,), 4, 153), judge=_judge_pow)],
+        cases=[Case("x holding five numbers of both signs and n = 3", _pow_case((5,), 3, 151), judge=_judge_pow),
+               Case("x a 2×3 tensor and n = 2", _pow_case((2, 3), 2, 152), judge=_judge_pow),
+               Case("x holding five numbers and n = 4", _pow_case((5,), 4, 153), judge=_judge_pow),
+               Case("x holding four numbers, one of them 0, and n = 3", _pow_case((4,), 3, 154, zeros=1),
+                    judge=_judge_pow)],
         right_examples=[returns(_PowNByProduct), lambda: _PowN.apply],
         wrong_examples=[wrong(returns(_PowNOneGradient), says=ONE_PER_INPUT.says),
                         wrong(returns(_PowNGradientForN), says=GRADIENT_FOR_A_NUMBER.says),
@@ -849,6 +888,7 @@ register(
                         wrong(returns(_PowNOnce), says=ONCE_DIFFERENTIABLE.says),
                         wrong(returns(_PowNNoGradOutput), says=NO_GRAD_OUTPUT.says),
                         wrong(returns(_PowNTooHigh), says=POWER_TOO_HIGH.says),
+                        wrong(returns(_PowNFromOutput), says=DIVIDED_BY_X.says),
                         wrong(lambda: 3, says="pass the class PowN itself")],
     ),
 )

@@ -1,19 +1,24 @@
 """Exercises of chapter 09, Debugging clinic.
 
-Each check looks at the evidence of the fix, not only at a number: 9.1 takes the tensor ``h``
-itself (is it still the intermediate of the graph, and was its gradient kept?), 9.3 runs the
-learner's ``safe_sqrt`` on inputs of its own and watches every step of the backward pass through
-hooks on the graph's nodes (a NaN or an infinity hidden by a later step is still caught, on every
-torch version, whatever ``clamp`` does at its boundary), and 9.4 looks at whether the total
-still carries a graph. The "which of these raise?" exercise is judged against the real
-behaviour: its reference is found by running each snippet of :data:`WHICH_RAISE` with the
-installed PyTorch.
+Each check looks at the evidence of the fix, not only at a number. 9.1 takes the tensor
+``hidden`` itself (is it still the Tanh's output inside the network's graph, and was its
+gradient kept before the backward pass?). 9.2 reads ``x.grad`` and names the gradients the
+typical non-fixes give. 9.3 runs the learner's ``safe_log`` on inputs of its own and watches
+every step of the backward pass through hooks on the graph's nodes (a NaN or an infinity
+hidden by a later step is still caught, on every torch version, whatever ``clamp`` does at
+its boundary). 9.4 hands the learner's ``smoothed`` its losses one at a time and counts, with
+saved-tensor hooks, how many of their graphs are still alive while the loop runs, so a list
+converted only at the end does not pass. The "which of these raise?" exercise is judged
+against the real behaviour: its reference is found by running each snippet of
+:data:`WHICH_RAISE` with the installed PyTorch.
 """
 from __future__ import annotations
 
+import gc
 import math
 import warnings
-from typing import Any
+import weakref
+from typing import Any, Iterator
 
 import numpy as np
 import torch
@@ -113,9 +118,19 @@ WHY: dict[str, str] = {
 }
 
 
+SILENT = ("F", "G")  # the snippets whose failure no error message reports
+
+
 def show_outcomes() -> None:
-    """Print what each snippet of exercise 9.5 really does with the installed PyTorch, and the section behind it."""
+    """Print what each snippet of exercise 9.5 really does with the installed PyTorch, and the section behind it.
+
+    It ends with what the silent ones teach: the exercise cell calls it only once the answer is right.
+    """
     print("\n".join(f"{outcome(label)}\n   ({WHY[label]})" for label in WHICH_RAISE))
+    if all(run_snippet(label) is None for label in SILENT):
+        print(f"\n{' and '.join(SILENT)} run, and they are exactly the failures that no error message points out: a "
+              "NaN gradient\nand a .grad read on a non-leaf. They are the reason to check gradients, not only to "
+              "wait for errors.")
 
 
 def _which_raise() -> set[str]:
@@ -152,172 +167,209 @@ def _grad_of(tensor: torch.Tensor) -> torch.Tensor:
     return grad
 
 
-# --- 9.1: the gradient at an intermediate tensor ------------------------------------------------------
+# --- 9.1: the gradient at a hidden layer --------------------------------------------------------------
 
-NON_LEAF_X = [0.5, 1.0, 1.5]
-
-
-def _non_leaf_h() -> torch.Tensor:
-    x = torch.tensor(NON_LEAF_X, requires_grad=True, device=get_device())
-    h = x**2
-    h.retain_grad()
-    torch.sin(h).sum().backward()
-    return h
+NET_X = [0.5, -1.0, 2.0]
 
 
-def _gradient_at_h() -> np.ndarray:
-    return np.cos(np.array(NON_LEAF_X) ** 2)
+def clinic_net() -> torch.nn.Sequential:
+    """The network of exercise 9.1: ``Linear(3, 4)``, ``Tanh``, ``Linear(4, 1)``, the same weights every time.
+
+    The weights come from a private generator, so calling it leaves the learner's random state alone.
+
+    >>> net = clinic_net()
+    >>> [type(layer).__name__ for layer in net], tuple(net(torch.ones(3)).shape)
+    (['Linear', 'Tanh', 'Linear'], (1,))
+    """
+    with torch.random.fork_rng(devices=[]):
+        net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
+    generator = torch.Generator().manual_seed(91)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_(torch.rand(p.shape, generator=generator) * 2 - 1)
+    return net
 
 
-def _gradient_at_x() -> np.ndarray:
-    x = np.array(NON_LEAF_X)
-    return 2 * x * np.cos(x**2)
+def _net_numbers() -> dict[str, np.ndarray]:
+    """The exercise's numbers in float64: the input, the first layer's output, the hidden tensor, its gradient."""
+    net = clinic_net().double()
+    x = torch.tensor(NET_X, dtype=torch.float64)
+    with torch.no_grad():
+        pre = net[0](x)
+        hidden = torch.tanh(pre)
+        output = net[2](hidden)
+    last = net[2]
+    assert isinstance(last, torch.nn.Linear)
+    w2 = last.weight.detach()[0]
+    return {"x": x.numpy(), "pre": pre.numpy(), "hidden": hidden.numpy(), "output": output.numpy(),
+            "grad": (2 * output * w2).numpy(), "grad_of_sum": w2.numpy()}
 
 
-H_NOT_KEPT = Mistake("h.grad is None: autograd passes the gradient through an intermediate tensor and drops it, "
-                     "unless it is asked to keep it before backward() runs", name="non_leaf_grad_not_kept")
-KEPT_TOO_LATE = Mistake("h was asked to keep its gradient, but only after backward() had run: the gradient had "
-                        "already passed through and was dropped; ask before backward()", name="retain_grad_too_late")
-MADE_A_LEAF = Mistake("h was made a leaf of its own (detached from x): its .grad is filled, but the graph from x "
-                      "to out is cut and x.grad stays None; keep h the intermediate x**2 and keep its gradient",
-                      name="non_leaf_detached_into_leaf")
-PASSED_X = Mistake("this is x, the leaf, and its gradient carries the extra chain-rule factor dh/dx = 2x; the "
-                   "exercise asks for h", name="leaf_instead_of_intermediate")
-PASSED_H_GRAD = ("these are numbers, not h: pass h itself, the intermediate tensor, so that the check can see how "
-                 "its gradient was kept")
+def _hidden_solution() -> torch.Tensor:
+    net = clinic_net().to(get_device())
+    x = torch.tensor(NET_X, device=get_device())
+    hidden = net[1](net[0](x))
+    hidden.retain_grad()
+    (net[2](hidden) ** 2).sum().backward()
+    return hidden
 
 
-def _judge_non_leaf(answer: Any) -> Any:
+H_NOT_KEPT = Mistake("hidden.grad is None: autograd passes the gradient through an intermediate tensor and drops "
+                     "it, unless the tensor is asked to keep it before backward() runs",
+                     name="non_leaf_grad_not_kept")
+KEPT_TOO_LATE = Mistake("hidden was asked to keep its gradient, but only after backward() had run: the gradient had "
+                        "already passed through and was dropped; ask before backward()",
+                        name="retain_grad_too_late")
+NOT_IN_GRAPH = Mistake("hidden was asked to keep its gradient, but the backward pass never went through it: out was "
+                       "computed by another forward pass (net(x) once more?), not from this hidden tensor",
+                       name="non_leaf_not_in_graph")
+MADE_A_LEAF = Mistake("hidden was made a leaf of its own (detached from the first layer): its .grad is filled, but "
+                      "the graph from the first layer to out is cut, so net[0] gets no gradient; keep hidden the "
+                      "Tanh's output and keep its gradient", name="non_leaf_detached_into_leaf")
+PASSED_X = Mistake("this is x, the network's input (3 numbers): pass hidden, the Tanh's 4 outputs",
+                   name="input_instead_of_hidden")
+PRE_ACTIVATION = Mistake("this is the output of the first Linear layer, before the Tanh: hidden is what the Tanh "
+                         "returns",
+                         name="hidden_before_activation")
+OUT_NOT_SQUARED = Mistake("hidden.grad is the gradient of net(x).sum(): out squares the network's output, "
+                          "(net(x) ** 2).sum()", name="other_loss")
+PASSED_H_GRAD = ("these are numbers, not the tensor: pass hidden itself, so that the check can see how its "
+                 "gradient was kept")
+PASSED_OUTPUT = "this is the network's output, one number: pass hidden, the Tanh's 4 outputs"
+
+
+def _backward_went_through(tensor: torch.Tensor) -> bool | None:
+    """Did a backward pass go through ``tensor``'s node (its saved tensors are freed)? None if it saved nothing."""
+    node = tensor.grad_fn
+    names = [name for name in dir(node) if name.startswith("_saved_")]
+    kept_a_tensor = False
+    for name in names:
+        try:
+            kept_a_tensor |= isinstance(getattr(node, name), torch.Tensor)
+        except RuntimeError:  # "... after they have already been freed": backward() went through here
+            return True
+    return False if kept_a_tensor else None
+
+
+def _judge_hidden(answer: Any) -> Any:
+    want = _net_numbers()
     if not isinstance(answer, torch.Tensor):
         try:
             numbers = read_numbers(answer, max_elements=1000)
         except BadAnswer:
-            return f"pass h itself, the tensor h = x ** 2 of your fixed cell; this is {describe(answer)}"
-        return (recognise(numbers, [(PASSED_H_GRAD, _gradient_at_h()), (PASSED_X, _gradient_at_x())])
-                or f"pass h itself, the tensor h = x ** 2 of your fixed cell; this is {describe(answer)}")
-    h = facts(answer)
-    if h.values.numel() != 3:
-        return f"h holds 3 numbers (x has three); this is {describe(answer)}"
-    x = np.array(NON_LEAF_X)
-    if h.is_leaf:
-        typical = [(PASSED_X, x), (PASSED_X, _gradient_at_x()),
-                   (MADE_A_LEAF, x**2) if h.requires_grad else (PASSED_H_GRAD, _gradient_at_h())]
-        return (recognise(h.values, typical)
-                or "this is a leaf tensor, not h: pass h, the intermediate tensor x ** 2 of your fixed cell")
-    if not close_tensors(h.values, x**2):
-        return "h does not hold x ** 2 for x = [0.5, 1.0, 1.5]: keep the exercise's x and h"
-    if h.grad is None:
-        return KEPT_TOO_LATE if h.retains_grad else H_NOT_KEPT
-    want = _gradient_at_h()
-    if close_tensors(h.grad, want):
+            return f"pass hidden itself, the Tanh's output in your fixed cell; this is {describe(answer)}"
+        return (recognise(numbers, [(PASSED_H_GRAD, want["grad"]), (PASSED_X, want["x"]),
+                                    (PASSED_OUTPUT, want["output"])])
+                or f"pass hidden itself, the Tanh's output in your fixed cell; this is {describe(answer)}")
+    hidden = facts(answer)
+    if hidden.values.numel() != 4:
+        return (recognise(hidden.values, [(PASSED_X, want["x"]), (PASSED_OUTPUT, want["output"])])
+                or f"hidden holds 4 numbers, one per hidden unit; this is {describe(answer)}")
+    if hidden.is_leaf:
+        typical = [(MADE_A_LEAF, want["hidden"]) if hidden.requires_grad else (PASSED_H_GRAD, want["hidden"]),
+                   (PASSED_H_GRAD, want["grad"])]
+        return (recognise(hidden.values, typical)
+                or "this is a leaf tensor, not hidden: pass hidden, the Tanh's output inside the network's graph")
+    if not close_tensors(hidden.values, want["hidden"]):
+        return (recognise(hidden.values, [(PRE_ACTIVATION, want["pre"])])
+                or "hidden does not hold the Tanh's outputs for the exercise's network and x = [0.5, -1.0, 2.0]: "
+                   "keep clinic_net() and that x")
+    if hidden.grad is None:
+        if not hidden.retains_grad:
+            return H_NOT_KEPT
+        return NOT_IN_GRAPH if _backward_went_through(answer) is False else KEPT_TOO_LATE
+    if close_tensors(hidden.grad, want["grad"]):
         return None
-    return (recognise(h.grad, [(DOUBLED, 2 * want)])
-            or "h.grad holds the wrong numbers: it should be d out / d h, for out = sin(h).sum()")
+    return (recognise(hidden.grad, [(DOUBLED, 2 * want["grad"]), (OUT_NOT_SQUARED, want["grad_of_sum"])])
+            or "hidden.grad holds the wrong numbers: it should be d out / d hidden, for out = (net(x) ** 2).sum()")
 
 
-def _h_unfixed() -> torch.Tensor:
-    x = torch.tensor(NON_LEAF_X, requires_grad=True)
-    h = x**2
-    torch.sin(h).sum().backward()
-    return h
+def _net_cell(fix: str = "retain", give: str = "hidden") -> Any:
+    """The learner's cell, as typed: ``fix`` says how the gradient was kept, ``give`` what is passed."""
+    net = clinic_net()
+    x = torch.tensor(NET_X)
+    pre = net[0](x)
+    if give == "pre":
+        pre.retain_grad()
+    hidden = net[1](pre)
+    if fix == "detach":
+        hidden = hidden.detach().requires_grad_()
+    if fix in ("retain", "twice", "sum", "second_pass"):
+        hidden.retain_grad()
+    output = net(x) if fix == "second_pass" else net[2](hidden)
+    out = output.sum() if fix == "sum" else (output**2).sum()
+    out.backward(retain_graph=fix == "twice")
+    if fix == "twice":
+        out.backward()
+    if fix == "late":
+        hidden.retain_grad()
+    return {"hidden": hidden, "pre": pre, "x": x, "output": output,
+            "hidden.grad": hidden.grad if hidden.is_leaf or hidden.retains_grad else None}[give]
 
 
-def _h_kept_too_late() -> torch.Tensor:
-    x = torch.tensor(NON_LEAF_X, requires_grad=True)
-    h = x**2
-    torch.sin(h).sum().backward()
-    h.retain_grad()
-    return h
+def _hidden_float64() -> torch.Tensor:
+    net = clinic_net().double()
+    x = torch.tensor(NET_X, dtype=torch.float64)
+    hidden = torch.tanh(net[0](x))
+    hidden.retain_grad()
+    (net[2](hidden) ** 2).sum().backward()
+    return hidden
 
 
-def _h_made_a_leaf() -> torch.Tensor:
-    x = torch.tensor(NON_LEAF_X, requires_grad=True)
-    h = (x**2).detach().requires_grad_()
-    torch.sin(h).sum().backward()
-    return h
-
-
-def _x_instead() -> torch.Tensor:
-    x = torch.tensor(NON_LEAF_X, requires_grad=True)
-    h = x**2
-    torch.sin(h).sum().backward()
-    return x
-
-
-def _h_backward_twice() -> torch.Tensor:
-    x = torch.tensor(NON_LEAF_X, requires_grad=True)
-    h = x**2
-    h.retain_grad()
-    out = torch.sin(h).sum()
-    out.backward(retain_graph=True)
-    out.backward()
-    return h
-
-
-def _h_float64() -> torch.Tensor:
-    x = torch.tensor(NON_LEAF_X, requires_grad=True, dtype=torch.float64)
-    h = x * x
-    h.retain_grad()
-    torch.sin(h).sum().backward()
-    return h
-
-
-# --- 9.2: an in-place change of a saved output --------------------------------------------------------
+# --- 9.2: an in-place change of a saved input ---------------------------------------------------------
 
 INPLACE_X = [0.0, 1.0, 2.0]
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-x))
-
-
 def _inplace_fixed() -> list[float]:
     x = torch.tensor(INPLACE_X, requires_grad=True)
-    s = torch.sigmoid(x)
-    s = s * 2
-    s.sum().backward()
+    h = x * 2
+    y = h**2
+    h = h * 3
+    (y + h).sum().backward()
     return _grad_of(x).tolist()
 
 
-def _through_data() -> list[float]:
-    """What ``s.data.mul_(2)`` gives: sigmoid's backward reads its saved output, now doubled behind its back."""
-    s = 2 * _sigmoid(np.array(INPLACE_X))
-    return (s * (1 - s)).tolist()
+def _inplace_gradient(square: float, h_term: float) -> list[float]:
+    """square·x + h_term at each x: the gradient of sum(y) + sum(h) when y's part is square·x and h's is h_term.
+
+    The right loss, sum((2x)²) + sum(3·2x), gives 8x + 6.
+    """
+    return [square * v + h_term for v in INPLACE_X]
 
 
-def _factor_inside() -> list[float]:
-    s = _sigmoid(2 * np.array(INPLACE_X))
-    return (2 * s * (1 - s)).tolist()
-
-
-def _values_of_s() -> list[float]:
-    return (2 * _sigmoid(np.array(INPLACE_X))).tolist()
-
-
-def _grad_scaled_by_hand() -> torch.Tensor:
+def _grad_fixed_by_hand() -> torch.Tensor:
     x = torch.tensor(INPLACE_X, requires_grad=True)
-    torch.sigmoid(x).sum().backward()
+    h = x * 2
+    y = h**2
+    (y + h).sum().backward()          # the tripling deleted ...
     grad = _grad_of(x)
-    grad *= 2
+    grad += 4                          # ... and the difference added by hand
     return grad
 
 
-FACTOR_DROPPED = Mistake("the gradient without the factor 2: the multiplication was removed (or its result thrown "
-                         "away) instead of being written out of place", name="factor_two_dropped")
-THROUGH_DATA = Mistake("the gradient of the .data trick: the error is gone, but sigmoid's backward reads its saved "
-                       "output, which .data changed behind autograd's back, so the gradient is silently wrong",
-                       name="inplace_through_data")
-FACTOR_INSIDE = Mistake("the gradient of sigmoid(2x): the factor 2 went inside the sigmoid instead of multiplying "
-                        "its output", name="factor_inside_sigmoid")
-VALUES_OF_S = Mistake("the values of s = 2·sigmoid(x), not the gradient x.grad", name="output_instead_of_gradient")
+FACTOR_DROPPED = Mistake("this is the gradient without the factor 3: the tripling was removed (or its result thrown "
+                         "away) instead of being written out of place", name="factor_dropped")
+THROUGH_DATA = Mistake("this is the gradient of the .data trick: the error is gone, but the backward step of h ** 2 "
+                       "reads its saved input h, which .data tripled behind autograd's back, so the gradient is "
+                       "silently wrong", name="inplace_through_data")
+TRIPLED_FIRST = Mistake("this is the gradient with h tripled before it is squared: the tripling moved above the "
+                        "square, and y is meant to be the square of h as first made", name="inplace_moved_earlier")
+Y_DETACHED = Mistake("this is the gradient without y's part: y was computed from a detached h, so autograd does not "
+                     "see y depend on x", name="saved_input_detached")
+PASSED_INPUT = Mistake("this is x itself, not its gradient: pass x.grad", name="tensor_instead_of_gradient")
 SCALED_BY_HAND = Mistake("the right numbers, but x.grad was changed in place after backward() (its version counter "
-                         "moved): the factor 2 belongs in the computation of s, where autograd sees it",
+                         "moved): the tripling belongs in the computation, where autograd sees it",
                          name="gradient_scaled_by_hand")
 
 
 def _judge_inplace(answer: Any) -> Any:
-    if isinstance(answer, torch.Tensor) and facts(answer).values.numel() != 3:
-        return f"x.grad holds 3 numbers, one per element of x; this is {describe(answer)}"
+    if isinstance(answer, torch.Tensor):
+        given_facts = facts(answer)
+        if given_facts.values.numel() != 3:
+            return f"x.grad holds 3 numbers, one per element of x; this is {describe(answer)}"
+        if given_facts.is_leaf and given_facts.requires_grad and close_tensors(given_facts.values, INPLACE_X):
+            return PASSED_INPUT
     given = read_numbers(answer, max_elements=1000)
     if given.values.size != 3:
         return f"x.grad holds 3 numbers, one per element of x; this is {describe(answer)}"
@@ -326,35 +378,60 @@ def _judge_inplace(answer: Any) -> Any:
         if isinstance(answer, torch.Tensor) and facts(answer).version > 0:
             return SCALED_BY_HAND
         return None
-    typical = [(FACTOR_DROPPED, want / 2), (THROUGH_DATA, _through_data()), (FACTOR_INSIDE, _factor_inside()),
-               (VALUES_OF_S, _values_of_s()), (DOUBLED, 2 * want)]
-    return recognise(given, typical) or "x.grad holds other numbers than the gradient of sum(2·sigmoid(x))"
+    typical = [(FACTOR_DROPPED, _inplace_gradient(8, 2)),      # sum((2x)²) + sum(2x)
+               (THROUGH_DATA, _inplace_gradient(24, 2)),       # the square reads h = 6x; h's own node still says 2x
+               (TRIPLED_FIRST, _inplace_gradient(72, 6)),      # sum((6x)²) + sum(6x)
+               (Y_DETACHED, _inplace_gradient(0, 6)),
+               (PASSED_INPUT, INPLACE_X), (DOUBLED, 2 * want)]
+    return recognise(given, typical) or "x.grad holds other numbers than the gradient of the loss the cell describes"
 
 
-# --- 9.3: a square root whose gradient is finite everywhere -------------------------------------------
+def _inplace_cell(fix: str) -> torch.Tensor:
+    """The exercise's cell with one learner's fix typed in; returns x.grad."""
+    x = torch.tensor(INPLACE_X, requires_grad=True)
+    h = x * 2
+    if fix == "moved":
+        h.mul_(3)
+    y = (h.detach() if fix == "detach" else h) ** 2
+    if fix == "data":
+        h.data.mul_(3)
+    elif fix == "discarded":
+        h.mul(3)
+    elif fix == "new":
+        h = h * 3
+    elif fix == "clone":
+        h = h.clone()
+        h.mul_(3)
+    elif fix == "detach":
+        h.mul_(3)
+    (y + h).sum().backward()
+    return _grad_of(x)
 
-def _safe_sqrt_reference(x: torch.Tensor) -> torch.Tensor:
+
+# --- 9.3: a logarithm whose gradient is finite everywhere --------------------------------------------
+
+def _safe_log_reference(x: torch.Tensor) -> torch.Tensor:
     positive = x > 0
-    return torch.where(positive, torch.sqrt(torch.where(positive, x, torch.ones_like(x))), torch.zeros_like(x))
+    return torch.where(positive, torch.log(torch.where(positive, x, torch.ones_like(x))), torch.zeros_like(x))
 
 
-def _sqrt_inputs(values: list, dtype: torch.dtype = torch.float32):
+def _log_inputs(values: list, dtype: torch.dtype = torch.float32):
     def inputs() -> tuple:
         return (torch.tensor(values, dtype=dtype).to(get_device()).requires_grad_(),)
 
     return inputs
 
 
-NAN_THROUGH_WHERE = Mistake("the gradient is NaN where x ≤ 0: sqrt still computes every element, and backward() "
-                            "still differentiates the ones whose result is thrown away, giving 0 × NaN = NaN",
-                            name="nan_through_where")
-HIDDEN_INFINITY = Mistake("sqrt still receives those inputs where x ≤ 0 (a 0, or a negative number), where its "
-                          "derivative is not finite, so a step of the backward pass computes inf or NaN. A later step "
-                          "may drop it and the final gradient look fine, but that depends on the operation and the "
-                          "torch version (clamp's gradient at 0 changed in torch 2.14)",
-                          name="sqrt_still_sees_nonpositive")
-DETACHED = Mistake("the result carries no graph (detached, or computed without tracking): no gradient can flow back "
-                   "to x", name="result_detached")
+NAN_THROUGH_WHERE = ("the gradient is NaN at x = {where}: log still receives every element, and backward() still "
+                     "differentiates the ones whose result is thrown away; there it multiplies log's derivative 1/x, "
+                     "infinite at 0, by 0, and 0 × inf = NaN")
+HIDDEN_INFINITY = ("log still receives inputs where its derivative is infinite (a 0 where x ≤ 0), so a step of the "
+                   "backward pass computes inf or NaN (here in {where}). A later step drops it and the final gradient "
+                   "looks fine, but that depends on the operations and the torch version{clamp}")
+CLAMP_NOTE = " (clamp's gradient at its boundary changed in torch 2.14)"
+UNSAFE_LOG = "nan_through_where"   # one name for both: log is handed inputs it cannot differentiate
+DETACHED = Mistake("the result carries no graph (it was detached, or computed without tracking): no gradient can "
+                   "flow back to x", name="result_detached")
 
 
 def _finite(tensor: torch.Tensor) -> bool:
@@ -374,8 +451,8 @@ def _graph_nodes(root: Any) -> list[Any]:
     return nodes
 
 
-def _backward_watched(output: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor | None, list[str]]:
-    """x's gradient of ``output.sum()``, and the names of the graph's nodes that produced a NaN or an infinity."""
+def _backward_watched(output: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor | None, list[str], list[str]]:
+    """x's gradient of ``output.sum()``, the names of the nodes that produced a NaN or an infinity, and all names."""
     bad: list[str] = []
 
     def watch(node: Any):
@@ -384,7 +461,8 @@ def _backward_watched(output: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tens
                 bad.append(node.name())
         return hook
 
-    handles = [node.register_hook(watch(node)) for node in _graph_nodes(output.grad_fn)]
+    nodes = _graph_nodes(output.grad_fn)
+    handles = [node.register_hook(watch(node)) for node in nodes]
     try:
         with torch._C.DisableTorchFunctionSubclass():
             total = torch.Tensor.sum(output)
@@ -392,13 +470,13 @@ def _backward_watched(output: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tens
     finally:
         for handle in handles:
             handle.remove()
-    return grad, bad
+    return grad, bad, [node.name() for node in nodes]
 
 
-def _judge_safe_sqrt(run: Run) -> Any:
+def _judge_safe_log(run: Run) -> Any:
     (x,), result = run.inputs, run.result
     if not isinstance(result, torch.Tensor):
-        return f"it returned {describe(result)}; safe_sqrt(x) returns a tensor of the shape of x"
+        return f"it returned {describe(result)}; safe_log(x) returns a tensor of the shape of x"
     output = plain_tensor(result)
     with torch._C.DisableTorchFunctionSubclass():
         shape, tracked = tuple(torch.Tensor.size(output)), output.requires_grad
@@ -407,231 +485,411 @@ def _judge_safe_sqrt(run: Run) -> Any:
     try:
         given = read_numbers(output)
     except BadAnswer:
-        return ("its values contain NaN or infinity (the square root of a negative number?): safe_sqrt(x) is 0 "
+        return ("its values contain NaN or infinity (the log of 0 or of a negative number?): safe_log(x) is 0 "
                 "where x ≤ 0")
     if not close(given.values, read_numbers(run.expected).values, eps=given.eps):
-        return "the values are wrong: safe_sqrt(x) is sqrt(x) where x > 0 and 0 elsewhere"
+        return "the values are wrong: safe_log(x) is log(x) where x > 0 and 0 elsewhere"
     if not tracked:
         return DETACHED
-    grad, bad = _backward_watched(output, x)
+    grad, bad, names = _backward_watched(output, x)
     if grad is None:
         return "the result does not depend on x in the graph: no gradient reaches x"
     (x_ref,) = run.expected_inputs
     (want,) = torch.autograd.grad(run.expected.sum(), x_ref)
+    clamp = CLAMP_NOTE if any("Clamp" in name for name in names) else ""
     if not _finite(grad):
         with torch.no_grad():
             pairs = zip(x.detach().reshape(-1).tolist(), grad.reshape(-1).tolist())
             where = [v for v, g in pairs if not math.isfinite(g)]
-        if any(math.isnan(g) for g in grad.reshape(-1).tolist()):
-            return Mistake(f"{NAN_THROUGH_WHERE.says} (at x = {where})", name=NAN_THROUGH_WHERE.name)
-        return Mistake(f"{HIDDEN_INFINITY.says} (here the final gradient is infinite at x = {where})",
-                       name=HIDDEN_INFINITY.name)
+        return Mistake(NAN_THROUGH_WHERE.format(where=where) + clamp, name=UNSAFE_LOG)
     if bad:
-        return Mistake(f"{HIDDEN_INFINITY.says} (here at {', '.join(bad)})", name=HIDDEN_INFINITY.name)
+        return Mistake(HIDDEN_INFINITY.format(where=", ".join(bad), clamp=clamp), name=UNSAFE_LOG)
     given = read_numbers(grad)
     if not close(given.values, read_numbers(want).values, eps=given.eps):
-        return "the gradient is finite but wrong: it should be 1/(2·sqrt(x)) where x > 0 and 0 elsewhere"
+        return "the gradient is finite but wrong: it should be 1/x where x > 0 and 0 elsewhere"
     return None
 
 
 def _single_where(x: torch.Tensor) -> torch.Tensor:
-    return torch.where(x > 0, torch.sqrt(x), torch.zeros_like(x))
+    return torch.where(x > 0, torch.log(x), torch.zeros_like(x))
 
 
-def _clamped(x: torch.Tensor) -> torch.Tensor:
-    return torch.sqrt(x.clamp(min=0))  # torch < 2.14: infinite gradient at 0; 2.14+: hidden by clamp's backward
+def _clamped_inside_where(x: torch.Tensor) -> torch.Tensor:
+    # torch < 2.14: NaN in the final gradient at 0; 2.14+: clamp's backward drops it, a NaN inside remains
+    return torch.where(x > 0, torch.log(x.clamp(min=0)), 0.0)
 
 
-def _relu_first(x: torch.Tensor) -> torch.Tensor:
-    return torch.sqrt(torch.relu(x))
+def _relu_inside_where(x: torch.Tensor) -> torch.Tensor:
+    return torch.where(x > 0, torch.log(torch.relu(x)), 0.0)
 
 
 def _inner_where_zero(x: torch.Tensor) -> torch.Tensor:
     positive = x > 0
-    return torch.where(positive, torch.sqrt(torch.where(positive, x, 0.0)), 0.0)
+    return torch.where(positive, torch.log(torch.where(positive, x, 0.0)), 0.0)
 
 
-def _power_half(x: torch.Tensor) -> torch.Tensor:
-    return torch.where(x > 0, x, 0.0) ** 0.5
+def _abs_inside_where(x: torch.Tensor) -> torch.Tensor:
+    return torch.where(x > 0, torch.log(torch.abs(x)), 0.0)
 
 
 def _nan_to_num(x: torch.Tensor) -> torch.Tensor:
-    return torch.nan_to_num(torch.sqrt(x), nan=0.0)
+    return torch.nan_to_num(torch.log(x), nan=0.0, neginf=0.0)
+
+
+def _masked_log(x: torch.Tensor) -> torch.Tensor:
+    return torch.log(x) * (x > 0)
+
+
+def _log1p_relu(x: torch.Tensor) -> torch.Tensor:
+    return torch.log1p(torch.relu(x))
 
 
 def _detached(x: torch.Tensor) -> torch.Tensor:
-    return _safe_sqrt_reference(x).detach()
+    return _safe_log_reference(x).detach()
 
 
-def _abs_inside(x: torch.Tensor) -> torch.Tensor:
-    return torch.sqrt(torch.abs(x) + 1.0) - 1.0
+def _log_of_where(x: torch.Tensor) -> torch.Tensor:
+    return torch.log(torch.where(x > 0, x, 1.0))     # log(1) = 0 where x ≤ 0, with no gradient reaching x
 
 
 def _masked_assignment(x: torch.Tensor) -> torch.Tensor:
     out = torch.zeros_like(x)
     positive = x > 0
-    out[positive] = torch.sqrt(x[positive])
+    out[positive] = torch.log(x[positive])
     return out
 
 
-def _clamp_small_then_mask(x: torch.Tensor) -> torch.Tensor:
-    return torch.sqrt(x.clamp(min=1e-12)) * (x > 0)
+def _clamp_small_inside_where(x: torch.Tensor) -> torch.Tensor:
+    return torch.where(x > 0, torch.log(x.clamp(min=1e-12)), 0.0)
 
 
-def _python_scalar_branches(x: torch.Tensor) -> torch.Tensor:
-    positive = x > 0
-    return torch.where(positive, torch.where(positive, x, 1.0).sqrt(), 0.0)
+# --- 9.4: a smoothed loss that keeps no graph ---------------------------------------------------------
+
+class Losses:
+    """The losses of an evaluation pass that forgot ``torch.no_grad()``: made one at a time, each with its graph.
+
+    Iterating makes each loss only when it is asked for. Saved-tensor hooks tag what each loss's graph
+    saved, and before making the next loss ``alive`` notes how many of the earlier graphs, apart from
+    the one just handed out, are still alive: 0 when the loop keeps nothing.
+
+    >>> losses = Losses(4, seed=1)
+    >>> [round(loss.item(), 4) for loss in losses] == [round(v, 4) for v in losses.values()]
+    True
+    >>> losses.alive
+    [0, 0, 0, 0, 0]
+    """
+
+    def __init__(self, n: int, seed: int) -> None:
+        generator = torch.Generator().manual_seed(seed)
+        self.n = n
+        self.X = torch.randn(n, 3, generator=generator)
+        self.Y = torch.randn(n, generator=generator)
+        self.w = torch.randn(3, generator=generator).requires_grad_()
+        self.alive: list[int] = []
+        self._started = False
+
+    def __repr__(self) -> str:
+        return f"Losses({self.n} losses, made one at a time)"
+
+    def values(self) -> list[float]:
+        """The losses as plain numbers (for the reference)."""
+        with torch.no_grad():
+            return [((self.X[i] @ self.w - self.Y[i]) ** 2).item() for i in range(self.n)]
+
+    def _count(self, graphs: list[list[Any]]) -> int:
+        return sum(any(ref() is not None for ref in refs) for refs in graphs[:-1])
+
+    def __iter__(self) -> Iterator[torch.Tensor]:
+        if self._started:
+            return iter(())  # made once, like a real evaluation pass over a data loader
+        self._started = True
+        return self._make()
+
+    def _make(self) -> Iterator[torch.Tensor]:
+        graphs: list[list[Any]] = []
+        for i in range(self.n):
+            self.alive.append(self._count(graphs))
+            refs: list[Any] = []
+
+            def pack(tensor: torch.Tensor, refs: list[Any] = refs) -> _Saved:
+                saved = _Saved(tensor)
+                refs.append(weakref.ref(saved))
+                return saved
+
+            with torch.autograd.graph.saved_tensors_hooks(pack, _Saved.unpack):
+                loss = (self.X[i] @ self.w - self.Y[i]) ** 2
+            graphs.append(refs)
+            yield loss
+        self.alive.append(self._count(graphs))
+        self._graphs = graphs
+
+    def still_alive(self) -> int:
+        """How many graphs are alive now, the last one included (after the learner's function returned)."""
+        graphs = getattr(self, "_graphs", [])
+        return sum(any(ref() is not None for ref in refs) for refs in graphs)
 
 
-# --- 9.4: a running total that keeps no graph ---------------------------------------------------------
+class _Saved:
+    """A tensor that a loss's graph saved, wrapped so that a weak reference shows when the graph is gone."""
 
-def _running_loss_data() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    gen = torch.Generator().manual_seed(9)
-    X = torch.randn(5, 3, generator=gen)
-    Y = torch.randn(5, generator=gen)
-    w = torch.zeros(3, requires_grad=True)
-    return X, Y, w
+    __slots__ = ("tensor", "__weakref__")
 
+    def __init__(self, tensor: torch.Tensor) -> None:
+        self.tensor = tensor
 
-def _losses() -> list[float]:
-    X, Y, w = _running_loss_data()
-    losses = []
-    for i in range(5):
-        loss = (X[i] @ w - Y[i]) ** 2
-        loss.backward()
-        losses.append(loss.item())
-    return losses
+    @staticmethod
+    def unpack(saved: _Saved) -> torch.Tensor:
+        return saved.tensor
 
 
-def _running_loss() -> float:
-    return sum(_losses())
+def _smoothed_values(values: list[float], keep: float = 0.9, start: float | None = 0.0) -> list[float]:
+    smooth, history = start, []
+    for value in values:
+        smooth = value if smooth is None else keep * smooth + (1 - keep) * value
+        history.append(smooth)
+    return history
 
 
-KEEPS_GRAPH = Mistake("the total is still a tensor with a graph (a grad_fn): it keeps every step's graph alive. "
-                      "Add plain numbers instead", name="total_keeps_graph")
-AVERAGE = Mistake("the average of the five losses, not their total", name="average_instead_of_total")
-LAST_ONLY = Mistake("only the last loss: the total was replaced at every step instead of added to",
-                    name="total_replaced_not_added")
+def _smoothed_reference(losses: Losses) -> list[float]:
+    smooth, history = 0.0, []
+    for loss in losses:
+        smooth = 0.9 * smooth + 0.1 * loss.item()
+        history.append(smooth)
+    return history
 
 
-def _judge_running_loss(answer: Any) -> Any:
-    if isinstance(answer, torch.Tensor):
-        total = facts(answer)
-        if total.values.numel() != 1:
-            return f"the total is one number; this is {describe(answer)}"
-        if total.recorded:
-            return KEEPS_GRAPH
-        if total.requires_grad:
-            return "the total is a tensor that requires grad: the next += would start a graph again; add plain numbers"
-    given = read_numbers(answer, max_elements=1000)
-    if given.values.size != 1:
-        return f"the total is one number, the sum of the five losses; this is {describe(answer)}"
-    if close(given.values.reshape(-1), np.array([_running_loss()]), eps=given.eps):
+def _loss_cases() -> list[Case]:
+    def make(n: int, seed: int):
+        return lambda: (Losses(n, seed),)
+
+    return [Case("12 losses, handed out one at a time", make(12, seed=94), judge=_judge_smoothed),
+            Case("5 other losses", make(5, seed=95), judge=_judge_smoothed)]
+
+
+KEEPS_GRAPH = Mistake("the smoothed values are still tensors with a graph (a grad_fn): each one keeps the graphs of "
+                      "every loss before it alive. Build them from plain numbers", name="total_keeps_graph")
+ALIVE = "graphs were kept alive while the loop ran"
+GRAPHS_ALIVE = ("graphs were kept alive while the loop ran: when a new loss was made, the graphs of {alive} earlier "
+                "losses (of {n}) were still in memory. Something still referred to them (smooth as a tensor, "
+                "converted only at the end? a list of the losses?)")
+WEIGHTS_SWAPPED = Mistake("the two weights are swapped: 0.9 belongs to the previous smoothed value, 0.1 to the new "
+                          "loss", name="smoothing_weights_swapped")
+RAW_LOSSES = Mistake("it returned each loss itself, not the smoothed value", name="losses_not_smoothed")
+FROM_FIRST = Mistake("the smoothing starts from the first loss, but the smoothed value starts at 0",
+                     name="smoothing_started_from_first")
+RUNNING_TOTAL = Mistake("it returned a running total of the losses, not the smoothed loss",
+                        name="total_instead_of_smoothed")
+WITH_START = Mistake("the list starts with the starting value 0: return the smoothed value after each loss",
+                     name="start_value_included")
+LAST_ONLY = Mistake("it returned only the last smoothed value: return the list of the value after each loss",
+                    name="last_value_only")
+
+
+def _judge_smoothed(run: Run) -> Any:
+    (losses,), result = run.inputs, run.result
+    values, n = losses.values(), losses.n
+    if isinstance(result, torch.Tensor) and facts(result).recorded:
+        return KEEPS_GRAPH
+    entries = list(result) if isinstance(result, (list, tuple)) else None
+    if entries and any(isinstance(e, torch.Tensor) and facts(e).recorded for e in entries):
+        return KEEPS_GRAPH
+    del entries
+    gc.collect()                       # a reference cycle in the learner's code is not "kept"
+    alive = max([*losses.alive, losses.still_alive()])
+    if alive >= 2:
+        return Mistake(GRAPHS_ALIVE.format(alive=alive, n=n), name=KEEPS_GRAPH.name)
+    try:
+        given = read_numbers(result, max_elements=1000)
+    except BadAnswer as exc:
+        return f"it returned {exc}; smoothed(losses) returns the list of the {n} smoothed values"
+    typical = [(WEIGHTS_SWAPPED, _smoothed_values(values, keep=0.1)), (RAW_LOSSES, values),
+               (FROM_FIRST, _smoothed_values(values, start=None)), (RUNNING_TOTAL, list(np.cumsum(values))),
+               (WITH_START, [0.0, *_smoothed_values(values)]), (LAST_ONLY, _smoothed_values(values)[-1])]
+    if given.values.size != n:
+        return (recognise(given, typical)
+                or f"it returned {given.values.size} numbers for {n} losses: one smoothed value after each loss")
+    if close(given.values.reshape(-1), np.array(run.expected), eps=given.eps):
         return None
-    return (recognise(given, [(AVERAGE, _running_loss() / 5), (LAST_ONLY, _losses()[-1])])
-            or "the total is a plain number now, but not the sum of the five losses (same data, same order?)")
+    return (recognise(given, typical)
+            or "the numbers are not the smoothed losses 0.9·s + 0.1·loss, starting from s = 0")
+
+
+def _smoothed_buggy(losses: Losses) -> list:
+    smooth: Any = 0.0
+    history = []
+    for loss in losses:
+        smooth = 0.9 * smooth + 0.1 * loss
+        history.append(smooth)
+    return history
+
+
+def _smoothed_converted_at_the_end(losses: Losses) -> list[float]:
+    return [value.item() for value in _smoothed_buggy(losses)]
+
+
+def _smoothed_all_losses_kept(losses: Losses) -> list[float]:
+    return _smoothed_reference(list(losses))  # type: ignore[arg-type]
+
+
+def _smoothed_no_grad(losses: Losses) -> list:
+    smooth: Any = 0.0
+    history = []
+    for loss in losses:
+        with torch.no_grad():
+            smooth = 0.9 * smooth + 0.1 * loss
+        history.append(smooth)
+    return history
+
+
+def _smoothed_detached(losses: Losses) -> list:
+    smooth: Any = 0.0
+    history = []
+    for loss in losses:
+        smooth = 0.9 * smooth + 0.1 * loss.detach()
+        history.append(smooth)
+    return history
+
+
+def _smoothed_variant(**kwargs: Any):
+    def smoothed(losses: Losses) -> list[float]:
+        return _smoothed_values([loss.item() for loss in losses], **kwargs)
+
+    return smoothed
+
+
+def _smoothed_raw(losses: Losses) -> list[float]:
+    return [loss.item() for loss in losses]
+
+
+def _smoothed_total(losses: Losses) -> list[float]:
+    return list(np.cumsum([loss.item() for loss in losses]))
+
+
+def _smoothed_last(losses: Losses) -> float:
+    return _smoothed_reference(losses)[-1]
 
 
 register(
     PropertyExercise(
         id=f"{SLUG}.fix_non_leaf_grad",
-        title="keep the gradient at the intermediate tensor h",
-        hint="h = x**2 is an intermediate (non-leaf) tensor: the gradient flows through it during backward() but is "
-             "thrown away unless you ask autograd to keep it, and you must ask before backward() runs (section 6). "
-             "x.grad is the gradient at the leaf, a different tensor; h must stay the intermediate x**2.",
-        first_step="Print h.is_leaf and h.requires_grad after the line that makes h: False and True, an intermediate "
-                   "that is tracked. Section 6's fix is one call on h; it goes between that line and out.backward().",
-        solution=_non_leaf_h,
-        judge=_judge_non_leaf,
-        kind="the tensor h (an intermediate x ** 2 whose .grad was kept)",
-        none_says="this looks like h.grad of the unfixed cell (autograd does not keep the gradient of a non-leaf "
-                  "tensor unless it is asked to before backward() runs); pass h itself",
-        right_examples=[_h_float64],
-        wrong_examples=[wrong(_h_unfixed, says=H_NOT_KEPT.says), wrong(_h_kept_too_late, says=KEPT_TOO_LATE.says),
-                        wrong(_h_made_a_leaf, says=MADE_A_LEAF.says), wrong(_x_instead, says=PASSED_X.says),
-                        wrong(_h_backward_twice, says=DOUBLED.says),
-                        wrong(lambda: _non_leaf_h().grad, says=PASSED_H_GRAD),
-                        wrong(lambda: _grad_of(_non_leaf_h()).tolist(), says=PASSED_H_GRAD),
-                        wrong(lambda: None, says="pass h itself")],
+        title="keep the gradient at the network's hidden layer",
+        hint="The gradient flows through every intermediate tensor during backward(), but it is kept only for a "
+             "tensor that was asked to keep it before backward() ran (section 6). net(x) runs the three layers in "
+             "one call and never hands you the Tanh's output: run the layers one at a time, so that you hold that "
+             "tensor, and compute out from it.",
+        first_step="print(net) lists the three layers; net[2](net[1](net[0](x))) is net(x). Give the Tanh's output "
+                   "the name hidden, print hidden.is_leaf (False: an intermediate), use section 6's fix on it, and "
+                   "only then build out from hidden and call out.backward().",
+        solution=_hidden_solution,
+        judge=_judge_hidden,
+        kind="the tensor hidden (the Tanh's output, whose .grad was kept)",
+        none_says="this looks like hidden.grad of a tensor that was never asked to keep its gradient (autograd "
+                  "drops the gradient of an intermediate tensor unless asked before backward() runs); pass hidden "
+                  "itself",
+        right_examples=[_hidden_float64],
+        wrong_examples=[wrong(lambda: _net_cell("none"), says=H_NOT_KEPT.says),
+                        wrong(lambda: _net_cell("late"), says=KEPT_TOO_LATE.says),
+                        wrong(lambda: _net_cell("second_pass"), says=NOT_IN_GRAPH.says),
+                        wrong(lambda: _net_cell("detach"), says=MADE_A_LEAF.says),
+                        wrong(lambda: _net_cell("retain", "x"), says=PASSED_X.says),
+                        wrong(lambda: _net_cell("none", "pre"), says=PRE_ACTIVATION.says),
+                        wrong(lambda: _net_cell("twice"), says=DOUBLED.says),
+                        wrong(lambda: _net_cell("sum"), says=OUT_NOT_SQUARED.says),
+                        wrong(lambda: _net_cell("retain", "hidden.grad"), says=PASSED_H_GRAD),
+                        wrong(lambda: _grad_of(_net_cell("retain")).tolist(), says=PASSED_H_GRAD),
+                        wrong(lambda: _net_cell("retain", "output"), says=PASSED_OUTPUT),
+                        wrong(lambda: None, says="pass hidden itself")],
     ),
     PropertyExercise(
         id=f"{SLUG}.fix_inplace",
-        title="x.grad once the in-place multiplication is fixed",
-        hint="sigmoid saves its output s for the backward pass, and an in-place operation on s changes that saved "
-             "tensor (its version goes from 0 to 1). Deleting the line loses the factor 2, and going around the "
-             "version counter leaves backward() reading a changed tensor: keep the multiplication, in a form that "
-             "makes a new tensor (section 5).",
-        first_step="Print s._version before and after the line with mul_: 0, then 1, and backward() expects 0. "
-                   "Rewrite that one line so that s is bound to a new tensor, and leave the other lines as they are.",
+        title="x.grad once the in-place change of a saved input is fixed",
+        hint="A backward step keeps what it needs from the forward pass, and an operation can save its input as "
+             "well as its output. An in-place change after that moves the saved tensor's version counter "
+             "(_version), which backward() checks. Deleting the line loses the factor 3, and hiding the change "
+             "with .data leaves backward() reading a changed tensor: keep the tripling, in a form that makes a new "
+             "tensor (section 5).",
+        first_step="Print h._version after each line: 0 after h = x * 2, still 0 after y = h ** 2, then 1 after the "
+                   "line with mul_, and backward() expects 0. Rewrite that one line so that the tripled h is a new "
+                   "tensor, and leave the other lines as they are.",
         solution=lambda: torch.tensor(_inplace_fixed()),
         judge=_judge_inplace,
         kind="x.grad, a tensor of 3 numbers",
-        mistakes=[FACTOR_DROPPED, THROUGH_DATA, FACTOR_INSIDE, VALUES_OF_S, SCALED_BY_HAND, DOUBLED],
-        right_examples=[_inplace_fixed, lambda: np.array(_inplace_fixed())],
-        wrong_examples=[wrong(lambda: [v / 2 for v in _inplace_fixed()], says=FACTOR_DROPPED.says),
-                        wrong(_through_data, says=THROUGH_DATA.says), wrong(_factor_inside, says=FACTOR_INSIDE.says),
-                        wrong(_values_of_s, says=VALUES_OF_S.says),
-                        wrong(_grad_scaled_by_hand, says=SCALED_BY_HAND.says),
+        mistakes=[FACTOR_DROPPED, THROUGH_DATA, TRIPLED_FIRST, Y_DETACHED, PASSED_INPUT, SCALED_BY_HAND, DOUBLED],
+        right_examples=[_inplace_fixed, lambda: np.array(_inplace_fixed()), lambda: _inplace_cell("clone")],
+        wrong_examples=[wrong(lambda: _inplace_cell("deleted"), says=FACTOR_DROPPED.says),
+                        wrong(lambda: _inplace_cell("discarded"), says=FACTOR_DROPPED.says),
+                        wrong(lambda: _inplace_cell("data"), says=THROUGH_DATA.says),
+                        wrong(lambda: _inplace_cell("moved"), says=TRIPLED_FIRST.says),
+                        wrong(lambda: _inplace_cell("detach"), says=Y_DETACHED.says),
+                        wrong(lambda: torch.tensor(INPLACE_X, requires_grad=True), says=PASSED_INPUT.says),
+                        wrong(_grad_fixed_by_hand, says=SCALED_BY_HAND.says),
                         wrong(lambda: [2 * v for v in _inplace_fixed()], says=DOUBLED.says),
                         lambda: [0.0, 0.0, 0.0], wrong(lambda: _inplace_fixed()[:2], says="3 numbers")],
     ),
     FunctionExercise(
-        id=f"{SLUG}.safe_sqrt",
-        title="a square root with a finite gradient everywhere",
+        id=f"{SLUG}.safe_log",
+        title="a logarithm with a finite gradient everywhere",
         hint="torch.where picks values, but backward() differentiates both branches and multiplies the unused one "
-             "by 0, and 0 × NaN (or 0 × inf) is still NaN. Correct values are not enough: sqrt itself must never "
-             "receive an input where its derivative breaks, not even where its result is thrown away (section 10).",
-        first_step="Print what torch.sqrt receives in your function for x = torch.tensor([-2.0, 0.0, 4.0]): every "
+             "by 0, and 0 × inf (or 0 × NaN) is NaN. Correct values are not enough: log itself must only ever "
+             "receive positive numbers, even where its result is thrown away (section 10).",
+        first_step="Print what torch.log receives in your function for x = torch.tensor([-2.0, 0.0, 4.0]): every "
                    "number must be greater than 0, even where the result is discarded. Build that input first, "
-                   "then take its square root, then choose the outputs.",
-        signature="safe_sqrt(x)",
-        solution=returns(_safe_sqrt_reference),
-        cases=[Case("the five inputs [-2, -0.5, 0, 0.25, 4]", _sqrt_inputs([-2.0, -0.5, 0.0, 0.25, 4.0]),
-                    judge=_judge_safe_sqrt),
+                   "then take its log, then choose the outputs.",
+        signature="safe_log(x)",
+        solution=returns(_safe_log_reference),
+        cases=[Case("the five inputs [-2, -0.5, 0, 0.25, 4]", _log_inputs([-2.0, -0.5, 0.0, 0.25, 4.0]),
+                    judge=_judge_safe_log),
                Case("a 2 × 3 matrix with 0, -0.0 and negative entries",
-                    _sqrt_inputs([[0.0, 9.0, -1.0], [1e-4, -0.0, 2.25]]), judge=_judge_safe_sqrt),
-               Case("float64 inputs [-3, 0, 0.5]", _sqrt_inputs([-3.0, 0.0, 0.5], torch.float64),
-                    judge=_judge_safe_sqrt)],
-        right_examples=[returns(_masked_assignment), returns(_clamp_small_then_mask), returns(_python_scalar_branches)],
-        wrong_examples=[wrong(returns(_single_where), says=NAN_THROUGH_WHERE.says),
-                        wrong(returns(_nan_to_num), says=NAN_THROUGH_WHERE.says),
-                        wrong(returns(_clamped), says=HIDDEN_INFINITY.says),
-                        wrong(returns(_relu_first), says=HIDDEN_INFINITY.says),
-                        wrong(returns(_inner_where_zero), says=HIDDEN_INFINITY.says),
-                        wrong(returns(_power_half), says=HIDDEN_INFINITY.says),
+                    _log_inputs([[0.0, 9.0, -1.0], [1e-4, -0.0, 2.25]]), judge=_judge_safe_log),
+               Case("float64 inputs [-3, 0, 0.5]", _log_inputs([-3.0, 0.0, 0.5], torch.float64),
+                    judge=_judge_safe_log)],
+        right_examples=[returns(_masked_assignment), returns(_clamp_small_inside_where), returns(_log_of_where)],
+        wrong_examples=[wrong(returns(_single_where), says="0 × inf = NaN"),
+                        wrong(returns(_nan_to_num), says="0 × inf = NaN"),
+                        wrong(returns(_abs_inside_where), says="0 × inf = NaN"),
+                        wrong(returns(_clamped_inside_where), says="clamp's gradient at its boundary"),
+                        wrong(returns(_relu_inside_where), says="(here in LogBackward0)"),
+                        wrong(returns(_inner_where_zero), says="A later step drops it"),
                         wrong(returns(_detached), says=DETACHED.says),
-                        wrong(returns(_abs_inside), says="the values are wrong"),
-                        wrong(returns(torch.sqrt), says="its values contain NaN"),
-                        wrong(lambda: _safe_sqrt_reference(torch.tensor([-2.0, 4.0])),
+                        wrong(returns(_log1p_relu), says="the values are wrong"),
+                        wrong(returns(_masked_log), says="its values contain NaN"),
+                        wrong(returns(torch.log), says="its values contain NaN"),
+                        wrong(lambda: _safe_log_reference(torch.tensor([-2.0, 4.0])),
                               says="pass the function itself")],
     ),
-    PropertyExercise(
-        id=f"{SLUG}.running_loss",
-        title="a running total of the loss that keeps no graph",
-        hint="total += loss adds a tensor that carries its graph, so total keeps every step's graph alive. Build the "
-             "running total from plain Python numbers, which carry no graph (section 9).",
-        first_step="Print type(loss) and loss.grad_fn inside the loop: a tensor with a graph. Section 9 shows the "
-                   "call that turns a one-number tensor into a plain Python float; add that to total instead.",
-        solution=_running_loss,
-        judge=_judge_running_loss,
-        kind="the running total as a Python float",
-        right_examples=[lambda: torch.tensor(_running_loss()), lambda: np.float64(_running_loss())],
-        wrong_examples=[wrong(lambda: torch.tensor(_running_loss(), requires_grad=True) * 1, says=KEEPS_GRAPH.says),
-                        wrong(lambda: _running_loss() / 5, says=AVERAGE.says),
-                        wrong(lambda: _losses()[-1], says=LAST_ONLY.says),
-                        wrong(lambda: _losses(), says="the total is one number"),
-                        lambda: _running_loss() + 1.0,
-                        lambda: "total"],
+    FunctionExercise(
+        id=f"{SLUG}.smoothed_loss",
+        title="a smoothed loss that keeps no graph alive",
+        hint="smooth = 0.9 * smooth + 0.1 * loss makes smooth a tensor whose graph reaches back through every "
+             "earlier loss, so none of their graphs can be freed, and here each still holds its saved tensors. "
+             "Build the smoothed value from plain Python numbers (section 9), so that each loss's graph goes as "
+             "soon as the loop moves on.",
+        first_step="Inside the loop, print(type(smooth), smooth.grad_fn) after the update: a tensor with a graph. "
+                   "Turn each loss into a plain Python number before it enters the formula (section 9 shows the "
+                   "call); smooth and every entry of history are then floats.",
+        signature="smoothed(losses)",
+        solution=returns(_smoothed_reference),
+        cases=_loss_cases(),
+        right_examples=[returns(_smoothed_no_grad), returns(_smoothed_detached)],
+        wrong_examples=[wrong(returns(_smoothed_buggy), says=KEEPS_GRAPH.says),
+                        wrong(returns(_smoothed_converted_at_the_end), says=ALIVE),
+                        wrong(returns(_smoothed_all_losses_kept), says=ALIVE),
+                        wrong(returns(_smoothed_variant(keep=0.1)), says=WEIGHTS_SWAPPED.says),
+                        wrong(returns(_smoothed_variant(start=None)), says=FROM_FIRST.says),
+                        wrong(returns(_smoothed_raw), says=RAW_LOSSES.says),
+                        wrong(returns(_smoothed_total), says=RUNNING_TOTAL.says),
+                        wrong(returns(_smoothed_last), says=LAST_ONLY.says),
+                        wrong(lambda: _smoothed_values([1.0, 2.0]), says="pass the function itself")],
     ),
     ChoiceExercise(
         id=f"{SLUG}.which_raise",
         title="which snippets raise an error",
-        hint="Separate errors from silent failures: a NaN gradient or a .grad read on a non-leaf never stops the "
-             "program. And look at the setting of each risky line: an in-place update inside torch.no_grad(), or "
-             "a second backward() after retain_graph=True, is allowed.",
-        first_step="Go through the snippets one at a time and find each one's section in this chapter: the section "
-                   "says whether its trigger stops with an error or fails silently. Then check each snippet's "
-                   "setting (no_grad, retain_graph, an integer or float dtype).",
+        hint="Find each snippet's section in this chapter: it says whether that trigger stops with an error or "
+             "fails silently. Then read the setting each risky line runs in (inside torch.no_grad()? after "
+             "retain_graph=True? which dtype?) and decide whether it changes the outcome.",
+        first_step="Take snippet A: section 1 runs the same three lines, so you know what it does. Do the same for "
+                   "each other snippet: find the section whose trigger it resembles, compare them line by line, "
+                   "and decide whether what differs (an extra with-block or argument, another dtype) matters.",
         options=tuple(WHICH_RAISE),
         multiple=True,
         solution=_which_raise,

@@ -3,11 +3,14 @@
 1.1 and 1.2 are numbers (the perceptron's gradient by hand, one step of gradient descent), 1.3 the
 two gradients that autograd finds, 1.4 a prediction: which tensors get a ``.grad``. Each names the
 slips beginners make (found by trying the learner edition): a dropped chain-rule factor, the loss
-given for its derivative, a step uphill or without the learning rate, swapped or doubled gradients,
-the values of p and q given for their gradients, untracked inputs or results expected to get a
-``.grad``.
+given for its derivative, a step uphill or without the learning rate, the gradient given as the new
+weight, gradients added up by several backward calls, swapped or doubled gradients, a dropped term
+of p²·q, the values of p and q given for their gradients, untracked inputs or results expected to
+get a ``.grad``.
 """
 from __future__ import annotations
+
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -16,6 +19,11 @@ from course_utils.checks import SIGN_FLIPPED, ChoiceExercise, Mistake, NumericEx
 
 # The perceptron of the chapter: L = (W·x − t)² at W = 1, x = 2, t = 10.
 W0, X, T, LR = 1.0, 2.0, 10.0, 0.01
+
+
+def _after_k_gradients(k: int) -> Callable[[Any], np.float64]:
+    """The weight a learner gets after ``k`` backward calls added up in W.grad (a Mistake's ``make``)."""
+    return lambda e: np.float64(_step(k * _perceptron_grad()))
 
 
 def _perceptron_grad() -> float:
@@ -76,8 +84,14 @@ register(
                           "or the 2 from the square)", lambda e: e / 2, name="chain_rule_factor_dropped"),
                   Mistake("both the 2 from the square and the inner derivative x were dropped", lambda e: e / 4,
                           name="both_factors_dropped"),
-                  LOSS_NOT_GRADIENT],
-        wrong_examples=[wrong(lambda: 32.0, "sign is flipped"), wrong(lambda: -16.0, "was dropped"),
+                  LOSS_NOT_GRADIENT,
+                  Mistake("a factor of 2 or of x dropped and the sign lost as well (W·x − t is negative at W = 1)",
+                          lambda e: -e / 2, name="factor_dropped_and_sign_flipped"),
+                  Mistake("2 · L, the power rule applied to the loss itself; L = u² with u = W·x − t gives "
+                          "dL/du = 2u, and the chain rule multiplies that by du/dW",
+                          lambda e: np.float64(2 * _loss()), name="power_rule_on_the_loss")],
+        wrong_examples=[wrong(lambda: 32.0, "sign is flipped"), wrong(lambda: 16.0, "the sign lost as well"),
+                        wrong(lambda: 128.0, "applied to the loss itself"), wrong(lambda: -16.0, "was dropped"),
                         wrong(lambda: -8.0, "both the 2"), wrong(lambda: 64.0, "value of the loss"),
                         wrong(lambda: torch.tensor(64.0, requires_grad=True) * 1, "value of the loss"),
                         wrong(lambda: None, "worked out by hand")],
@@ -109,12 +123,21 @@ register(
                   Mistake("a step with the learning rate 0.1; this exercise uses lr = 0.01",
                           lambda e: np.float64(_step(_perceptron_grad(), lr=0.1)), name="wrong_learning_rate"),
                   Mistake("the weight did not move: the update must change W by lr · dL/dW",
-                          lambda e: np.float64(W0), name="weight_unchanged")],
+                          lambda e: np.float64(W0), name="weight_unchanged"),
+                  Mistake("the gradient dL/dW itself; W_new is the weight after the step, W − lr · dL/dW",
+                          lambda e: np.float64(_perceptron_grad()), name="gradient_for_weight"),
+                  *(Mistake(f"{k} gradients added up: backward() ran {k} times without zeroing W.grad (each run of "
+                            "a backward cell adds one); build the loss from a fresh W and call backward() once",
+                            _after_k_gradients(k), name="accumulated_several_times")
+                    for k in (3, 4, 5)),
+                  Mistake("the learning rate applied twice: lr · (lr · dL/dW) was subtracted",
+                          lambda e: np.float64(_step(LR * _perceptron_grad())), name="learning_rate_applied_twice")],
         wrong_examples=[wrong(lambda: 0.68, "uphill"), wrong(lambda: 33.0, "learning rate is missing"),
                         wrong(lambda: -31.0, "uphill, and without"), wrong(lambda: 0.32, "only the change"),
                         wrong(lambda: 0.36, "loss was used"), wrong(lambda: 1.64, "backward() ran twice"),
                         wrong(lambda: 4.2, "learning rate 0.1"),
-                        wrong(lambda: 1.0, "did not move")],
+                        wrong(lambda: 1.0, "did not move"), wrong(lambda: -32.0, "the gradient dL/dW itself"),
+                        wrong(lambda: 1.96, "3 gradients added up"), wrong(lambda: 1.0032, "applied twice")],
         right_examples=[lambda: torch.tensor(1.32, dtype=torch.float16), lambda: torch.tensor([1.32]),
                         lambda: torch.tensor(1.0, requires_grad=True) - 0.01 * torch.tensor(-32.0)],
     ),
@@ -124,8 +147,9 @@ register(
         hint="Let autograd do it: create p and q with requires_grad=True, build f from them, call f.backward() "
              "once, and pass [p.grad, q.grad] in that order. To compare with a hand result: each partial "
              "derivative treats the other variable as a constant, and every term that contains q counts for q.",
-        first_step="p = torch.tensor(2.0, requires_grad=True), and q in the same way with −1.0. Then "
-                   "f = p**2 * q + 3 * q and f.backward(). The two gradients are in p.grad and q.grad.",
+        first_step="Do what the cell of y = w·x + b did, for f(p, q): there, each input was made a tensor with "
+                   "requires_grad=True, the result was built from them, backward() ran once on the result, and "
+                   "each input's .grad was read. Here the inputs are p = 2 and q = −1, and the result is f.",
         solution=_two_variable_grads,
         none_says="a .grad is None until backward() fills it: build f from p and q, call f.backward(), then read "
                   "p.grad and q.grad",
@@ -136,6 +160,10 @@ register(
                           lambda e: e - [0.0, 3.0], name="constant_term_dropped"),
                   Mistake("p.grad is missing its factor q: in p²·q, q is a constant factor when p moves",
                           lambda e: np.array([2 * 2.0, e[1]]), name="factor_dropped"),
+                  Mistake("q.grad is missing the p² part: in p²·q the factor p² multiplies q, so it counts for q "
+                          "too", lambda e: e - [0.0, 2.0**2], name="product_term_dropped"),
+                  Mistake("p.grad is missing the 2 of the power rule: the derivative of p² is 2p",
+                          lambda e: np.array([e[0] / 2, e[1]]), name="power_rule_factor_missing"),
                   Mistake("exactly twice the right value: backward() ran twice without zeroing .grad",
                           lambda e: 2 * e, name="accumulated_twice"),
                   Mistake("these are the values of p and q, not their gradients: read p.grad and q.grad",
@@ -145,6 +173,8 @@ register(
                         wrong(lambda: [-8.0, 14.0], "backward() ran twice"), wrong(lambda: [4.0, 7.0], "factor q"),
                         wrong(lambda: [2.0, -1.0], "values of p and q"), wrong(lambda: [None, None], "is None"),
                         wrong(lambda: -7.0, "value of f itself"), wrong(lambda: torch.tensor(7.0), "only one"),
+                        wrong(lambda: [-4.0, 3.0], "missing the p² part"),
+                        wrong(lambda: [-2.0, 7.0], "the 2 of the power"),
                         wrong(lambda: [-4.0, 7.0, 0.0], "shape is wrong")],
         right_examples=[lambda: [torch.tensor([-4.0]), torch.tensor([7.0])], lambda: torch.tensor([-4.0, 7.0]),
                         lambda: (torch.tensor(-4.0), torch.tensor(7.0)), lambda: [[-4.0], [7.0]]],
@@ -172,10 +202,14 @@ register(
                   Mistake("backward() starts from the result and fills .grad for the tracked tensors it was "
                           "computed from, not for the result", lambda e: {"y"}, name="result_keeps_grad"),
                   Mistake("a tensor that is only added still gets a gradient: every tracked tensor you created "
-                          "that the result depends on gets its .grad", lambda e: {"w"}, name="added_tensor_no_grad")],
+                          "that the result depends on gets its .grad", lambda e: {"w"}, name="added_tensor_no_grad"),
+                  Mistake("a tensor multiplied by untracked data still gets a gradient: w was created with "
+                          "requires_grad=True, and that alone decides it", lambda e: {"b"},
+                          name="multiplied_by_untracked_no_grad")],
         # {"x", "w", "b"}, {"w", "b", "y"} and all four are tested in tests/chapters/test_01_first_gradients.py:
         # the "You gave" line of their messages repeats the right labels among the learner's own.
         wrong_examples=[wrong(lambda: {"w"}, "only added"), wrong(lambda: {"y"}, "starts from the result"),
+                        wrong(lambda: {"b"}, "multiplied by untracked data"),
                         wrong(lambda: {"x"}, ""), wrong(lambda: "w", "only added"), wrong(lambda: {"x", "w"}, ""),
                         wrong(lambda: {"w", "y"}, "")],
         right_examples=[lambda: ["w", "b"], lambda: ("b", "w"), lambda: {"W", " b "}, lambda: {"w": 1, "b": 2}.keys()],

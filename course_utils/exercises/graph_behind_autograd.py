@@ -345,11 +345,15 @@ register(
                     name="leaves_and_results_swapped"),
             Mistake("the final result is where the graph starts (its root), not a leaf", lambda e: {"out"},
                     name="output_is_a_leaf"),
+            Mistake("h = w * x counted as a leaf because x is plain data: one input that requires grad is enough "
+                    "for autograd to record the product, so h has a grad_fn", lambda e: set(e) | {"h"},
+                    name="one_untracked_input_makes_leaf"),
             Mistake("not every tensor is a leaf: a result that autograd recorded has a grad_fn and is not",
                     lambda e: {"w", "x", "b", "h", "out", "scale"}, name="everything_is_a_leaf"),
         ],
         wrong_examples=[wrong(lambda: {"w", "b"}, "does not track"), wrong(lambda: {"w", "x", "b"}, "being computed"),
                         wrong(lambda: {"out"}, "root"), wrong(lambda: {"h", "out", "scale"}, "opposite of leaves"),
+                        wrong(lambda: {"w", "x", "b", "scale", "h"}, "one input that requires grad is enough"),
                         wrong(lambda: {"w", "x", "b", "h", "out", "scale"}, "not every tensor")],
         right_examples=[lambda: ["w", "x", "b", "scale"], lambda: {"W", "X", "B", "Scale"}],
     ),
@@ -412,9 +416,9 @@ register(
         title="the gradients that reach q in f = (p + q) · q",
         hint="q is used twice in f, so two nodes send it a gradient, and torch adds them up before AccumulateGrad "
              "writes q.grad. The steps table lists, step by step, what each node sends and to whom.",
-        first_step="p = torch.tensor(1.0, requires_grad=True), q the same with 2.0, then steps = "
-                   "course_utils.backward_steps((p + q) * q, {\"p\": p, \"q\": q}) and print(steps.table()). "
-                   "Find every \"... to q\".",
+        first_step="Do for f what the step-through cell did for e = (a · b) · d: make p and q as tracked tensors, "
+                   "build f from them, and hand f with the names of the tensors to backward_steps; show_backward "
+                   "prints the table of steps. In that table, q is named in the 'sends' column of more than one step.",
         solution=_contributions_to_q,
         judge=_judge_contributions,
         kind="the contributions to q, in the order they arrive, as a list of numbers",

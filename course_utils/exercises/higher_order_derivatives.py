@@ -280,8 +280,8 @@ NEWTON_ADDED = Mistake("the step was added instead of subtracted (x + f'/f'')",
                        lambda e: _iterates(lambda x, y, d1, d2: x + d1 / d2), name="newton_step_added")
 NEWTON_GD = Mistake("gradient descent with lr = 0.01 (x − lr·f'), not Newton's x − f'/f''",
                     lambda e: _iterates(lambda x, y, d1, d2: x - 0.01 * d1), name="gradient_descent_not_newton")
-NEWTON_ROOT = Mistake("x − f/f': that is Newton's method for a zero of f; a minimum is where f' is zero, so the "
-                      "step divides f' by f''", lambda e: _iterates(lambda x, y, d1, d2: x - y / d1),
+NEWTON_ROOT = Mistake("x − f/f': that is Newton's method for a zero of f; here it looks for a zero of f', so "
+                      "the step divides f' by f''", lambda e: _iterates(lambda x, y, d1, d2: x - y / d1),
                       name="newton_for_a_root")
 NEWTON_UPSIDE_DOWN = Mistake("x − f''/f': the ratio is upside down",
                              lambda e: _iterates(lambda x, y, d1, d2: x - d2 / d1), name="newton_ratio_inverted")
@@ -469,7 +469,7 @@ register(
     NumericExercise(
         id="higher_order_derivatives.newton_steps",
         title="three Newton steps on x⁴ − 3x² + 2x from x = 2",
-        hint="A Newton step for a minimum divides the slope f' by the curvature f'': both come from autograd, the "
+        hint="A Newton step towards f' = 0 divides the slope f' by the curvature f'': both come from autograd, the "
              "second from differentiating the first (which must keep its graph for that). Start each step from a "
              "fresh leaf (x.detach().requires_grad_()), and keep the x after each step.",
         first_step="One step by hand: x = torch.tensor(2.0).requires_grad_(); d1, = torch.autograd.grad("

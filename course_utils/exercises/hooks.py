@@ -2,9 +2,10 @@
 
 12.1 and 12.4 are about a way of working (a hook that returns a new gradient and leaves its
 argument alone; forward hooks that are removed afterwards), so their checks run the learner's
-function on cases of their own: the hook called directly and registered on tensors, the capture
-function on a flat model, a nested one and one whose layers run in another order than they were
-defined. 12.2 and 12.3 are predictions judged by their numbers.
+function on cases of their own: the hook called directly on gradients holding NaN, inf and -inf
+(and on one holding none) and registered on tensors, the capture function on a flat model, a
+nested one and one whose layers run in another order than they were defined. 12.2 and 12.3 are
+predictions judged by their numbers.
 """
 from __future__ import annotations
 
@@ -19,16 +20,12 @@ from course_utils.checks.answers import BadAnswer, describe, plain_tensor, read_
 from course_utils.checks.evidence import facts, forward_seen
 from course_utils.checks.isolation import seeded
 from course_utils.checks.kinds import returns
-from course_utils.checks.mistakes import recognise
-from course_utils.checks.tolerance import close, close_tensors
+from course_utils.checks.tolerance import close
 
-# --- 12.1: a clipping hook ----------------------------------------------------------------------
+# --- 12.1: a hook that makes non-finite gradient elements harmless ------------------------------
 
-LOW, HIGH = -0.5, 0.5
-
-IN_PLACE = Mistake("the hook changed the gradient it received (an in-place method such as clamp_, or an "
-                   "assignment into grad): autograd may still use that tensor elsewhere; build a new one",
-                   name="hook_modified_its_argument")
+IN_PLACE = Mistake("the hook changed the gradient it received (an in-place method, or an assignment into grad): "
+                   "autograd may still use that tensor elsewhere; build a new one", name="hook_modified_its_argument")
 RETURNED_NONE = Mistake("the hook returned None, which tells autograd to keep the gradient as it was: the new "
                         "gradient must be the hook's return value", name="hook_returned_none")
 CHANGED_DTYPE = Mistake("the hook returned another dtype than the gradient it received (float32 in, float64 out): "
@@ -36,20 +33,28 @@ CHANGED_DTYPE = Mistake("the hook returned another dtype than the gradient it re
                         name="hook_changed_dtype")
 CHANGED_SHAPE = Mistake("the hook returned a tensor of another shape than the gradient it received",
                         name="hook_changed_shape")
+MASK_SELECTED = Mistake("the hook returned only the finite elements, in a 1-D tensor: indexing with a mask selects "
+                        "elements, it does not keep the gradient's shape; every element must stay in its place",
+                        name="mask_selected_elements")
 NOT_A_TENSOR = Mistake("the hook returned something that is not a tensor: a hook returns a tensor (or None)",
                        name="hook_returned_no_tensor")
-RANGE_OF_THE_EXAMPLE = Mistake("the gradient is clipped to [-1, 1], the range of the chapter's example, not to "
-                               "[-0.5, 0.5]", name="clip_range_of_the_example")
-ONE_SIDE_ONLY = Mistake("only one end of the range is enforced: values beyond the other end pass through",
-                        name="clipped_one_side_only")
-SCALED = Mistake("the gradient was scaled, not clipped: clipping leaves every value inside [-0.5, 0.5] as it is",
-                 name="scaled_instead_of_clipped")
-NORM_CLIPPED = Mistake("the length (norm) of the whole gradient was capped, not each element: that is clipping by "
-                       "norm, another technique", name="clipped_the_norm")
+NAN_LEFT = Mistake("NaN elements were left in place: NaN is not an infinity, and it is not even equal to itself, "
+                   "so a test for inf or a comparison with == misses it", name="nan_left_in_place")
+INF_LEFT = Mistake("infinite elements were left in place: a test for NaN alone misses inf and -inf, and the "
+                   "infinities come with both signs", name="inf_left_in_place")
+INF_TO_LARGEST = Mistake("inf and -inf became the largest finite numbers of the dtype (about ±3.4e38 in float32), "
+                         "as nan_to_num does unless told otherwise: still enormous gradients; they must become 0",
+                         name="inf_became_largest_float")
+OTHER_FILL = Mistake("the non-finite elements were replaced by numbers other than 0", name="replaced_by_other_numbers")
+ZEROED_ALL = Mistake("the whole gradient was zeroed because some elements were not finite: only those elements "
+                     "must become 0, the finite ones keep their values (skipping the whole step is another "
+                     "technique)", name="zeroed_the_whole_gradient")
+FINITE_CHANGED = Mistake("the finite elements changed: the hook must return them exactly as they arrived",
+                         name="finite_elements_changed")
 
 
-def _clip_to_half(grad: torch.Tensor) -> torch.Tensor:
-    return grad.clamp(LOW, HIGH)
+def _zero_non_finite(grad: torch.Tensor) -> torch.Tensor:
+    return torch.where(torch.isfinite(grad), grad, torch.zeros_like(grad))
 
 
 def _drive_hook(hook: Any):
@@ -68,79 +73,138 @@ def _drive_hook(hook: Any):
     return drive
 
 
-def _gradient(shape: tuple[int, ...], dtype: torch.dtype, seed: int) -> torch.Tensor:
-    values = torch.randn(shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64) * 1.5
+_SPOILED = {"nan": float("nan"), "inf": float("inf"), "-inf": float("-inf")}
+
+
+def _gradient(shape: tuple[int, ...], dtype: torch.dtype, seed: int, spoiled: tuple[str, ...]) -> torch.Tensor:
+    """Random numbers of ``shape`` with the first elements replaced by the ``spoiled`` values (nan, inf, -inf)."""
+    generator = torch.Generator().manual_seed(seed)
+    values = torch.randn(shape, generator=generator, dtype=torch.float64) * 1.5
+    flat = values.view(-1)
+    places = torch.randperm(flat.numel(), generator=generator)[:len(spoiled)]
+    for place, kind in zip(places.tolist(), spoiled):
+        flat[place] = _SPOILED[kind]
     return values.to(dtype)
 
 
+def _same(a: torch.Tensor, b: torch.Tensor) -> bool:
+    """Equal shapes and values, NaN equal to NaN and each infinity to itself (a tolerance for the finite ones)."""
+    return a.shape == b.shape and bool(torch.allclose(a.double(), b.double(), rtol=1e-6, atol=1e-9, equal_nan=True))
+
+
+def _non_finite_verdict(values: torch.Tensor, g: torch.Tensor) -> Any:
+    """Which part of a gradient the hook got wrong: ``values`` (float64) for the gradient ``g`` (float64)."""
+    finite = torch.isfinite(g)
+    if not _same(values[finite], g[finite]):
+        if bool((values == 0).all()):
+            return ZEROED_ALL
+        return FINITE_CHANGED
+    spoiled, nan, inf = values[~finite], torch.isnan(g[~finite]), torch.isinf(g[~finite])
+    if bool(torch.isnan(spoiled[nan]).any()):
+        return NAN_LEFT
+    if bool(torch.isinf(spoiled[inf]).any()):
+        return INF_LEFT
+    if bool(((spoiled[inf].abs() > 1e30) & torch.isfinite(spoiled[inf])).any()):
+        return INF_TO_LARGEST
+    if bool((spoiled != 0).any()):
+        return OTHER_FILL
+    return "the values are not the gradient with its NaN, inf and -inf elements replaced by 0"
+
+
 def _judge_called(run: Run) -> Any:
-    """The hook called on a gradient: a new tensor, same shape and dtype, clipped; its argument untouched."""
+    """The hook called on a gradient: a new tensor, same shape and dtype, non-finite elements 0; its argument kept."""
     (_, received), (_, original) = run.inputs, run.expected_inputs
-    if not torch.equal(plain_tensor(received), original):
+    if not _same(plain_tensor(received), original):
         return IN_PLACE
     if run.result is None:
         return RETURNED_NONE
     if not isinstance(run.result, torch.Tensor):
         return Mistake(f"{NOT_A_TENSOR.says} (it returned {describe(run.result)})", name=NOT_A_TENSOR.name)
     returned = facts(run.result)
-    shape, dtype = returned.shape, returned.dtype
-    if dtype != original.dtype:
-        return Mistake(f"the hook returned a {dtype} tensor for a {original.dtype} gradient: torch refuses a hook "
-                       "that changes the dtype during backward(); keep the gradient's dtype", name=CHANGED_DTYPE.name)
-    if shape != tuple(original.shape):
-        return CHANGED_SHAPE
+    if returned.dtype != original.dtype:
+        return Mistake(f"the hook returned a {returned.dtype} tensor for a {original.dtype} gradient: torch refuses "
+                       "a hook that changes the dtype during backward(); keep the gradient's dtype",
+                       name=CHANGED_DTYPE.name)
     g = original.double()
-    if close_tensors(run.result, g.clamp(LOW, HIGH)):
+    if returned.shape != tuple(original.shape):
+        finite_values = g[torch.isfinite(g)]
+        if returned.shape == tuple(finite_values.shape) and _same(returned.values.double(), finite_values):
+            return MASK_SELECTED
+        return CHANGED_SHAPE
+    values = returned.values.double()
+    if _same(values, _zero_non_finite(g)):
         return None
-    typical = [(RANGE_OF_THE_EXAMPLE, g.clamp(-1.0, 1.0)), (ONE_SIDE_ONLY, g.clamp(max=HIGH)),
-               (ONE_SIDE_ONLY, g.clamp(min=LOW)), (SCALED, g * 0.5),
-               (NORM_CLIPPED, g * min(1.0, HIGH / g.norm().item()))]
-    return recognise(run.result, typical) or "the values are not the gradient with every element clipped to [-0.5, 0.5]"
+    return _non_finite_verdict(values, g)
 
 
 def _judge_registered(run: Run) -> Any:
-    try:
-        given = read_numbers(run.result)
-    except BadAnswer:
-        return "x.grad could not be read after backward() with your hook registered"
-    want = read_numbers(run.expected).values
-    if given.values.shape == want.shape and close(given.values, want, eps=given.eps):
+    """Registered with register_hook: x.grad after backward() is what the reference's hook leaves."""
+    if not isinstance(run.result, torch.Tensor):
+        return "x.grad is None after backward() with your hook registered"
+    grad = plain_tensor(run.result).detach()
+    if _same(grad, plain_tensor(run.expected).detach()):
         return None
-    return ".grad is not the clipped gradient once the hook is registered with register_hook"
+    if not bool(torch.isfinite(grad).all()):
+        return "x.grad still holds NaN or infinite elements after backward() with your hook registered"
+    return ".grad is not the gradient with its non-finite elements replaced by 0 once the hook is registered"
 
 
-def _called(shape: tuple[int, ...], dtype: torch.dtype, seed: int):
-    return lambda: ("called", _gradient(shape, dtype, seed))
+def _called(shape: tuple[int, ...], dtype: torch.dtype, seed: int, *spoiled: str):
+    return lambda: ("called", _gradient(shape, dtype, seed, spoiled))
 
 
-def _registered(how: str, shape: tuple[int, ...], seed: int):
-    return lambda: (how, _gradient(shape, torch.float32, seed), _gradient(shape, torch.float32, seed + 1))
+def _registered(how: str, shape: tuple[int, ...], seed: int, *spoiled: str):
+    return lambda: (how, _gradient(shape, torch.float32, seed, ()), _gradient(shape, torch.float32, seed + 1, spoiled))
 
 
-def _clip_in_place(grad: torch.Tensor) -> torch.Tensor:
-    return grad.clamp_(LOW, HIGH)
+def _zero_in_place(grad: torch.Tensor) -> torch.Tensor:
+    return grad.nan_to_num_(nan=0.0, posinf=0.0, neginf=0.0)
 
 
-def _clip_by_assignment(grad: torch.Tensor) -> torch.Tensor:
-    grad[grad > HIGH] = HIGH
-    grad[grad < LOW] = LOW
+def _zero_by_assignment(grad: torch.Tensor) -> torch.Tensor:
+    grad[~torch.isfinite(grad)] = 0.0
     return grad
 
 
-def _clip_in_float64(grad: torch.Tensor) -> torch.Tensor:
-    return torch.clamp(grad.double(), LOW, HIGH)
+def _zero_in_float64(grad: torch.Tensor) -> torch.Tensor:
+    g = grad.double()
+    return torch.where(torch.isfinite(g), g, torch.zeros_like(g))
 
 
-def _clip_norm(grad: torch.Tensor) -> torch.Tensor:
-    return grad * min(1.0, HIGH / grad.norm().item())
+def _zero_nan_only(grad: torch.Tensor) -> torch.Tensor:
+    return torch.where(torch.isnan(grad), torch.zeros_like(grad), grad)
 
 
-def _clip_with_where(grad: torch.Tensor) -> torch.Tensor:
-    return torch.where(grad > HIGH, HIGH, torch.where(grad < LOW, LOW, grad))
+def _zero_inf_only(grad: torch.Tensor) -> torch.Tensor:
+    return torch.where(torch.isinf(grad), torch.zeros_like(grad), grad)
 
 
-def _clip_a_copy_in_place(grad: torch.Tensor) -> torch.Tensor:
-    return grad.clone().clamp_(min=LOW, max=HIGH)
+def _zero_nan_and_plus_inf(grad: torch.Tensor) -> torch.Tensor:
+    return torch.where(torch.isnan(grad) | (grad == float("inf")), torch.zeros_like(grad), grad)
+
+
+def _zero_everything_if_spoiled(grad: torch.Tensor) -> torch.Tensor:
+    return grad.clone() if bool(torch.isfinite(grad).all()) else torch.zeros_like(grad)
+
+
+def _finite_elements_only(grad: torch.Tensor) -> torch.Tensor:
+    return grad[torch.isfinite(grad)]
+
+
+def _zero_by_self_comparison(grad: torch.Tensor) -> torch.Tensor:
+    """Right: NaN is the one value not equal to itself, and |inf| is the one value above the largest float."""
+    ordinary = (grad == grad) & (grad.abs() <= torch.finfo(grad.dtype).max)
+    return torch.where(ordinary, grad, torch.zeros_like(grad))
+
+
+def _zero_with_masked_fill(grad: torch.Tensor) -> torch.Tensor:
+    return grad.masked_fill(~torch.isfinite(grad), 0.0)
+
+
+def _zero_a_copy_in_place(grad: torch.Tensor) -> torch.Tensor:
+    copy = grad.clone()
+    copy[~torch.isfinite(copy)] = 0.0
+    return copy
 
 
 # --- 12.2: a hook cell run three times ----------------------------------------------------------
@@ -156,17 +220,18 @@ def _rerun_stacking() -> float:
 
 # --- 12.3: tensor hook vs post-accumulate hook --------------------------------------------------
 
-HOOKS_SWAPPED = Mistake("the two hooks are swapped: the tensor hook sees each pass's incoming gradient, the "
+HOOKS_SWAPPED = Mistake("your two lists are swapped: the tensor hook sees each pass's incoming gradient, the "
                         "post-accumulate hook sees .grad after the incoming gradient was added",
                         name="hook_kinds_swapped")
-POST_SEES_INCOMING = Mistake("the post-accumulate hook is given the incoming gradient: it runs after that "
-                             "gradient was added to .grad, and .grad was not zeroed between the passes",
+POST_SEES_INCOMING = Mistake("your post_accumulate numbers are each pass's incoming gradient, but this hook runs "
+                             "after that gradient was added to .grad, and .grad was not zeroed between the passes",
                              name="post_accumulate_sees_incoming")
-TENSOR_HOOK_SEES_GRAD = Mistake("the tensor hook is given the running .grad: it runs before the incoming gradient "
-                                "is added, and sees only that pass's incoming gradient",
+TENSOR_HOOK_SEES_GRAD = Mistake("your tensor_hook numbers are the running .grad, but a tensor hook runs before the "
+                                "incoming gradient is added, and sees only that pass's incoming gradient",
                                 name="tensor_hook_sees_grad")
-VIEWS_OF_GRAD = Mistake("the post-accumulate numbers were recorded as views of p.grad (p.grad[0] without .item()): "
-                        "backward() adds into .grad in place, so both records show its final value",
+VIEWS_OF_GRAD = Mistake("both post_accumulate numbers are the final .grad. If you recorded them with hooks, you kept "
+                        "views of p.grad (p.grad[0] without .item()), which backward() changes later by adding into "
+                        ".grad in place; at the first pass .grad held something else",
                         name="recorded_views_of_grad")
 KEYS = ("tensor_hook", "post_accumulate")
 
@@ -455,41 +520,49 @@ def _capture_detached_tuple(model: nn.Module, x: torch.Tensor) -> tuple[torch.Te
 
 register(
     FunctionExercise(
-        id="hooks.clip_hook",
-        title="a tensor hook that clips the gradient to [-0.5, 0.5]",
-        hint="A tensor hook changes the gradient only through what it returns. Return a new tensor of the same "
-             "shape and dtype in which every element beyond the range is replaced by the nearest end of the "
-             "range, and leave the tensor you receive untouched: autograd may still use it elsewhere.",
-        first_step="Try the hook by hand before checking it: clip_to_half(torch.tensor([-2.0, 0.1, 3.0])) should "
-                   "give tensor([-0.5, 0.1, 0.5]), and the tensor you passed in must still hold [-2.0, 0.1, 3.0].",
-        solution=returns(_clip_to_half),
-        signature="clip_to_half(grad)",
+        id="hooks.zero_non_finite",
+        title="a tensor hook that replaces NaN, inf and -inf in the gradient by 0",
+        hint="A tensor hook changes the gradient only through what it returns. Build a new tensor of the same "
+             "shape and dtype that keeps every ordinary number where it is and holds 0 wherever the gradient holds "
+             "NaN, inf or -inf (all three kinds), and leave the tensor you receive untouched: autograd may still "
+             "use it elsewhere.",
+        first_step="Try the hook by hand before checking it: zero_non_finite(torch.tensor([1.5, float('nan'), "
+                   "float('inf'), -float('inf')])) should give tensor([1.5, 0., 0., 0.]), and the tensor you passed "
+                   "in must still hold its NaN and its two infinities.",
+        solution=returns(_zero_non_finite),
+        signature="zero_non_finite(grad)",
         what="hook",
         adapt=_drive_hook,
-        cases=[Case("a float32 gradient of shape (6,), the hook called directly", _called((6,), torch.float32, 120),
-                    judge=_judge_called),
-               Case("a float64 gradient of shape (3, 4), the hook called directly", _called((3, 4), torch.float64, 121),
-                    judge=_judge_called),
-               Case("a leaf with the hook registered by register_hook", _registered("leaf", (5,), 122),
+        cases=[Case("a float32 gradient of shape (6,) holding NaN, inf and -inf, the hook called directly",
+                    _called((6,), torch.float32, 120, "nan", "inf", "-inf"), judge=_judge_called),
+               Case("a float64 gradient of shape (3, 4) holding two NaN and a -inf, the hook called directly",
+                    _called((3, 4), torch.float64, 121, "nan", "-inf", "nan"), judge=_judge_called),
+               Case("a float32 gradient without NaN or inf, the hook called directly",
+                    _called((2, 3), torch.float32, 123), judge=_judge_called),
+               Case("a leaf with the hook registered by register_hook", _registered("leaf", (5,), 122, "inf", "nan"),
                     judge=_judge_registered),
-               Case("an intermediate y = 3x with the hook registered", _registered("intermediate", (2, 3), 124),
-                    judge=_judge_registered)],
-        right_examples=[returns(lambda grad: torch.clamp(grad, min=LOW, max=HIGH)),
-                        returns(lambda grad: grad.clip(LOW, HIGH)), returns(_clip_with_where),
-                        returns(_clip_a_copy_in_place),
-                        returns(lambda grad: torch.minimum(torch.maximum(grad, torch.tensor(LOW)),
-                                                           torch.tensor(HIGH)))],
-        wrong_examples=[wrong(returns(_clip_in_place), says=IN_PLACE.says),
-                        wrong(returns(_clip_by_assignment), says=IN_PLACE.says),
+               Case("an intermediate y = 3x with the hook registered",
+                    _registered("intermediate", (2, 3), 124, "-inf", "nan"), judge=_judge_registered)],
+        right_examples=[returns(_zero_with_masked_fill), returns(_zero_a_copy_in_place),
+                        returns(_zero_by_self_comparison),
+                        returns(lambda grad: torch.nan_to_num(grad, nan=0.0, posinf=0.0, neginf=0.0)),
+                        returns(lambda grad: grad.where(grad.isfinite(), torch.tensor(0.0)))],
+        wrong_examples=[wrong(returns(_zero_in_place), says=IN_PLACE.says),
+                        wrong(returns(_zero_by_assignment), says=IN_PLACE.says),
                         wrong(returns(lambda grad: None), says=RETURNED_NONE.says),
-                        wrong(returns(_clip_in_float64), says="torch refuses a hook that changes the dtype"),
-                        wrong(returns(lambda grad: grad.clamp(-1.0, 1.0)), says=RANGE_OF_THE_EXAMPLE.says),
-                        wrong(returns(lambda grad: grad.clamp(max=HIGH)), says=ONE_SIDE_ONLY.says),
-                        wrong(returns(lambda grad: grad * 0.5), says=SCALED.says),
-                        wrong(returns(_clip_norm), says=NORM_CLIPPED.says),
-                        wrong(returns(lambda grad: grad.clamp(LOW, HIGH).tolist()), says=NOT_A_TENSOR.says),
-                        wrong(returns(lambda grad: grad.clamp(LOW, HIGH).sum()), says=CHANGED_SHAPE.says),
-                        wrong(lambda: _clip_to_half(torch.ones(2)), says="pass the hook itself")],
+                        wrong(returns(_zero_in_float64), says="torch refuses a hook that changes the dtype"),
+                        wrong(returns(_zero_nan_only), says=INF_LEFT.says),
+                        wrong(returns(_zero_inf_only), says=NAN_LEFT.says),
+                        wrong(returns(_zero_nan_and_plus_inf), says=INF_LEFT.says),
+                        wrong(returns(lambda grad: torch.nan_to_num(grad)), says=INF_TO_LARGEST.says),
+                        wrong(returns(lambda grad: torch.nan_to_num(grad, nan=1.0, posinf=1.0, neginf=-1.0)),
+                              says=OTHER_FILL.says),
+                        wrong(returns(_zero_everything_if_spoiled), says=ZEROED_ALL.says),
+                        wrong(returns(lambda grad: _zero_non_finite(grad) * 0.5), says=FINITE_CHANGED.says),
+                        wrong(returns(_finite_elements_only), says=MASK_SELECTED.says),
+                        wrong(returns(lambda grad: _zero_non_finite(grad).tolist()), says=NOT_A_TENSOR.says),
+                        wrong(returns(lambda grad: _zero_non_finite(grad).sum()), says=CHANGED_SHAPE.says),
+                        wrong(lambda: _zero_non_finite(torch.ones(2)), says="pass the hook itself")],
     ),
     NumericExercise(
         id="hooks.rerun_stacking",

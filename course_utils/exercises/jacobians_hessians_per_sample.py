@@ -15,10 +15,10 @@ from course_utils.checks import (
     SIGN_FLIPPED,
     TRANSPOSED,
     Case,
-    ChoiceExercise,
     FunctionExercise,
     Mistake,
     NumericExercise,
+    RecordExercise,
     register,
     wrong,
 )
@@ -216,7 +216,44 @@ NORMS_TOTAL = Mistake("one norm over all the gradients together: that mixes the 
                       lambda e: _per_sample_grads().norm().item(), name="norm_over_wrong_dimension")
 
 
-# ---------------------------------------------------------------------------------- 11.4 reverse or forward
+# ---------------------------------------------------------------------------------- 11.4 count the passes
+
+SUMMARY_SHAPE, SUMMARY_OUTPUTS = (40, 25), 3   # summary(x) = stack([x.mean(), x.std(), x.abs().max()])
+
+
+def _passes() -> dict[str, int]:
+    """One vjp per output for jacrev, one jvp per input (every number of the 40 × 25 matrix) for jacfwd."""
+    return {"jacrev": SUMMARY_OUTPUTS, "jacfwd": int(np.prod(SUMMARY_SHAPE))}
+
+
+def _for_part(part: str, value: float):
+    """A mistake's ``make`` that gives ``value`` for one part of the record and does not apply to the other."""
+    count = _passes()[part]
+    return lambda e: value if float(e) == count else None
+
+
+PASSES_SWAPPED = Mistake("the count of the other transform: jacrev makes one row of the Jacobian (one output) per "
+                         "pass, jacfwd one column (one input)",
+                         lambda e: _passes()["jacfwd"] if float(e) == _passes()["jacrev"] else _passes()["jacrev"],
+                         name="modes_swapped")
+PASSES_ROWS = Mistake("the number of rows of x: forward mode needs one pass per input, and an input is one "
+                      "number, not one row", _for_part("jacfwd", SUMMARY_SHAPE[0]),
+                      name="inputs_counted_by_rows")
+PASSES_COLUMNS = Mistake("the number of columns of x: forward mode needs one pass per input, and an input is one "
+                         "number, not one column", _for_part("jacfwd", SUMMARY_SHAPE[1]),
+                         name="inputs_counted_by_rows")
+PASSES_ROWS_PLUS_COLUMNS = Mistake("the rows plus the columns of x: an input is one number of x, and x holds one for "
+                                   "every pair of a row and a column", _for_part("jacfwd", sum(SUMMARY_SHAPE)),
+                                   name="inputs_counted_by_rows")
+PASSES_ENTRIES = Mistake("the number of entries of the Jacobian: each pass gives a whole row (jacrev) or a whole "
+                         "column (jacfwd) at once", lambda e: SUMMARY_OUTPUTS * int(np.prod(SUMMARY_SHAPE)),
+                         name="entries_not_passes")
+PASSES_ONE_BACKWARD = Mistake("a single backward pass for all outputs: a backward pass starts from one number, so "
+                              "each output of summary needs its own", _for_part("jacrev", 1),
+                              name="one_backward_for_all_outputs")
+PASSES_ONE_FORWARD = Mistake("a single forward-mode pass: one jvp pushes one direction through the function, so "
+                             "each input needs its own", _for_part("jacfwd", 1), name="one_forward_for_all_inputs")
+
 
 
 # ---------------------------------------------------------------------------------- 11.5 argnums
@@ -397,37 +434,30 @@ register(
         right_examples=[lambda: torch.tensor(_per_sample_norms()).unsqueeze(1),
                         lambda: np.array(_per_sample_norms(), dtype=np.float32)],
     ),
-    ChoiceExercise(
-        id="jacobians_hessians_per_sample.forward_or_reverse",
-        title="jacrev or jacfwd for 1000 inputs and 2 outputs",
-        hint="jacrev builds the Jacobian one row (one output) per backward pass; jacfwd one column (one input) "
-             "per forward-mode pass. Count the passes each one needs.",
-        first_step="Write the two counts side by side: passes for jacrev = the number of ___, passes for jacfwd = "
-                   "the number of ___ (rows or columns of the 2 × 1000 Jacobian). The smaller count wins.",
-        options=("jacrev", "jacfwd", "same"),
-        aliases={"jacrev": ["torch.func.jacrev", "func.jacrev", "jacrev()", "jacrev(f)", "reverse", "reverse mode",
-                            "reverse-mode", "rev"],
-                 "jacfwd": ["torch.func.jacfwd", "func.jacfwd", "jacfwd()", "jacfwd(f)", "forward", "forward mode",
-                            "forward-mode", "fwd"],
-                 "same": ["the same", "both", "equal", "either", "tie"]},
-        solution=lambda: "jacrev",
-        outside={"<number>": Mistake("a number of passes: count them for both transforms, then pass the name of the "
-                                     "one that needs fewer", name="count_not_transform"),
-                 "hessian": Mistake("hessian, which builds second derivatives: the question is which of the two "
-                                    "Jacobian transforms needs fewer passes", name="not_a_jacobian_transform"),
-                 "vmap": Mistake("vmap, which batches a function: the question is which of the two Jacobian "
-                                 "transforms needs fewer passes", name="not_a_jacobian_transform"),
-                 "grad": Mistake("grad, which needs a single output: the question is which of the two Jacobian "
-                                 "transforms needs fewer passes", name="not_a_jacobian_transform")},
-        mistakes=[Mistake("jacfwd needs one pass per input: 1000 passes here", lambda e: "jacfwd",
-                          name="forward_mode_for_many_inputs"),
-                  Mistake("the two modes count different things (rows or columns), and here those numbers "
-                          "differ", lambda e: "same", name="modes_cost_the_same")],
-        wrong_examples=[wrong(lambda: "jacfwd", "1000 passes"), wrong(lambda: "Forward mode", "1000 passes"),
-                        wrong(lambda: torch.func.jacfwd, "1000 passes"), wrong(lambda: "both", "count different"),
-                        wrong(lambda: 2, "a number of passes"), wrong(lambda: "Hessian", "second derivatives")],
-        right_examples=[lambda: "JacRev", lambda: "torch.func.jacrev", lambda: " reverse mode ",
-                        lambda: torch.func.jacrev, lambda: "jacrev()"],
+    RecordExercise(
+        id="jacobians_hessians_per_sample.passes_per_mode",
+        title="the passes jacrev and jacfwd need for summary(x)",
+        hint="jacrev builds the Jacobian one row per pass (a vjp, one output at a time); jacfwd one column per pass "
+             "(a jvp, one input at a time). Count the rows and the columns of summary's Jacobian: every number "
+             "of the matrix x is an input of its own.",
+        first_step="Run print(jacrev(summary)(torch.randn(40, 25)).shape): the Jacobian has one entry per "
+                   "(output, input) pair. Its first dimension counts the outputs, the rows; the other two count "
+                   "the inputs, the columns once flattened. Multiply where needed, and count each.",
+        solution=_passes,
+        mistakes=[PASSES_SWAPPED, PASSES_ROWS, PASSES_COLUMNS, PASSES_ROWS_PLUS_COLUMNS, PASSES_ENTRIES,
+                  PASSES_ONE_BACKWARD, PASSES_ONE_FORWARD],
+        wrong_examples=[wrong(lambda: {"jacrev": _passes()["jacfwd"], "jacfwd": _passes()["jacrev"]},
+                              "the count of the other transform"),
+                        wrong(lambda: {**_passes(), "jacfwd": 40}, "the number of rows of x"),
+                        wrong(lambda: {**_passes(), "jacfwd": 25}, "the number of columns of x"),
+                        wrong(lambda: {**_passes(), "jacfwd": 65}, "the rows plus the columns"),
+                        wrong(lambda: {**_passes(), "jacrev": 1}, "a single backward pass"),
+                        wrong(lambda: {"jacrev": 3000, "jacfwd": 3000}, "the number of entries"),
+                        wrong(lambda: {**_passes(), "jacfwd": 1}, "a single forward-mode pass"),
+                        wrong(lambda: "jacrev", "expected a dict"),
+                        wrong(lambda: {"jacrev": 2}, "missing the key")],
+        right_examples=[lambda: {"jacrev": 3.0, "jacfwd": torch.tensor(1000)},
+                        lambda: {"jacfwd": 40 * 25, "jacrev": np.int64(3), "note": "jacrev wins"}],
     ),
     NumericExercise(
         id="jacobians_hessians_per_sample.input_gradients",

@@ -4,8 +4,10 @@
 under ``torch.no_grad()``), so the learner writes a function and the check runs it on cases of
 its own: the chapter's data, data it never showed, several steps in a row, another learning
 rate, a model with two features and two outputs. Numbers copied from the chapter's outputs
-pass none of them. 7.1 (a prediction, on rescaled data that no output of the chapter shows) and
-7.4 (a fixed training run) are judged by their answers.
+pass none of them, and 7.3 asks for a step on a loss the chapter did not use (the mean
+absolute error), so that the chapter's own ``step`` is a named mistake, not the answer. 7.1
+(a prediction, on rescaled data that no output of the chapter shows) and 7.4 (a fixed training
+run) are judged by their answers.
 
 Every reference is computed here with torch from the course's data file and the chapter's seeds,
 through private generators, so checking an answer never changes the learner's random numbers.
@@ -69,15 +71,26 @@ def _seed4_params(n_in: int = 1, n_out: int = 1, seed: int = 4) -> tuple[torch.T
 
 def _train(X: torch.Tensor, y: torch.Tensor, steps: int = 30, lr: float = 0.1, zero: bool = True,
            direction: float = -1.0, start: tuple[torch.Tensor, torch.Tensor] | None = None,
-           reduce: str = "mean") -> tuple[torch.Tensor, torch.Tensor, list[float]]:
+           reduce: str = "mean", misses: str = "squared",
+           flat_target: bool = False) -> tuple[torch.Tensor, torch.Tensor, list[float]]:
     """w, b and the losses of gradient descent from the seed-4 start (or ``start``), for the references of 7.1,
-    7.3 and 7.4; the switches build the typical wrong variants."""
+    7.3 and 7.4; the switches build the typical wrong variants.
+
+    ``misses`` is how each miss enters the loss: "squared" (the chapter's MSE), "absolute" (exercise 7.3's mean
+    absolute error) or "abs of mean" (|mean(miss)|, a slip); ``flat_target`` flattens the target to shape (n,),
+    which broadcasts against the (n, 1) prediction (trap 3).
+    """
     w, b = _seed4_params() if start is None else (start[0].detach().clone().requires_grad_(),
                                                   start[1].detach().clone().requires_grad_())
+    target = y.reshape(-1) if flat_target else y
     losses = []
     for _ in range(steps):
-        squares = (X @ w + b - y) ** 2
-        loss = squares.mean() if reduce == "mean" else squares.sum()
+        miss = X @ w + b - target
+        if misses == "abs of mean":
+            loss = miss.mean().abs()
+        else:
+            each = miss ** 2 if misses == "squared" else miss.abs()
+            loss = each.mean() if reduce == "mean" else each.sum()
         loss.backward()
         with torch.no_grad():
             for p in (w, b):
@@ -329,6 +342,18 @@ class _Linear:
 
 
 def _step(X, y, model, lr=0.1):
+    """Exercise 7.3's step: gradient descent on the mean absolute error (the chapter's step uses the MSE)."""
+    loss = (model.forward(X) - y).abs().mean()
+    loss.backward()
+    with torch.no_grad():
+        for p in model.params:
+            p -= lr * p.grad
+            p.grad.zero_()
+    return loss.item()
+
+
+def _chapter_step(X, y, model, lr=0.1):
+    """The chapter's own ``step`` (the mean squared error): a named mistake in exercise 7.3."""
     loss = ((model.forward(X) - y) ** 2).mean()
     loss.backward()
     with torch.no_grad():
@@ -387,6 +412,13 @@ NOT_ZEROED = Mistake("gradients that were never zeroed: from the second step on,
 UPHILL = Mistake("a step uphill: lr * grad was added instead of subtracted", name="step_uphill")
 SUM_LOSS = Mistake("a loss summed over the samples instead of averaged: every step is n times too large",
                    name="loss_sum_instead_of_mean")
+SQUARED_LOSS = Mistake("a step on the mean squared error, the chapter's loss: this step minimises the mean absolute "
+                       "error, the mean of |prediction − target|", name="squared_error_instead_of_absolute")
+ABS_OF_MEAN = Mistake("the absolute value of the mean miss, |mean(prediction − target)|: the mean absolute error "
+                      "averages the absolute misses, so misses of opposite sign do not cancel", name="abs_of_mean")
+TARGET_BROADCAST = Mistake("a target that broadcast against the prediction (trap 3): shapes (n,) and (n, 1) give "
+                           "an n × n matrix of differences, every prediction against every target; give both "
+                           "the shape (n, 1)", name="target_broadcast")
 LR_IGNORED = Mistake("a step of lr = 0.1 whatever lr the call passes: use the function's lr argument",
                      name="learning_rate_ignored")
 DATA_UPDATE = Mistake("the numbers are right, but the update went through .data, which autograd does not see (the "
@@ -408,6 +440,7 @@ def _variant(run: Run, lr: float | None = None, **switches: Any) -> np.ndarray:
     """The parameters after the case's steps of a typical wrong variant of gradient descent (see :func:`_train`)."""
     X, y, model, case_lr, steps = run.inputs
     start = (model._start[0].float().to(X.device), model._start[1].float().to(X.device))
+    switches = {"misses": "absolute", **switches}
     w, b, _ = _train(X, y, steps, case_lr if lr is None else lr, start=start, **switches)
     return np.concatenate([p.double().cpu().reshape(-1).numpy() for p in (w, b)])
 
@@ -447,7 +480,11 @@ def _judge_step(run: Run) -> Any:
                     "model's loss (does it use its arguments X, y and model?)")
         return REBOUND_LOOP_VARIABLE
     variants: list[tuple[Mistake, dict[str, Any]]] = [
-        (NOT_ZEROED, {"zero": False}), (UPHILL, {"direction": 1.0}), (SUM_LOSS, {"reduce": "sum"})]
+        (SQUARED_LOSS, {"misses": "squared"}), (NOT_ZEROED, {"zero": False}), (UPHILL, {"direction": 1.0}),
+        (SUM_LOSS, {"reduce": "sum"}), (ABS_OF_MEAN, {"misses": "abs of mean"})]
+    if run.inputs[1].shape[1] == 1:  # a one-output target can be flattened, and then it broadcasts
+        variants += [(TARGET_BROADCAST, {"flat_target": True}),
+                     (TARGET_BROADCAST, {"flat_target": True, "misses": "squared"})]
     if lr != 0.1:
         variants.append((LR_IGNORED, {"lr": 0.1}))
     typical = ((mistake, _variant(run, **switches)) for mistake, switches in variants)
@@ -456,7 +493,7 @@ def _judge_step(run: Run) -> Any:
 
 
 def _step_rebinding(X, y, model, lr=0.1):
-    loss = ((model.forward(X) - y) ** 2).mean()
+    loss = (model.forward(X) - y).abs().mean()
     loss.backward()
     with torch.no_grad():
         for p in model.params:
@@ -467,7 +504,7 @@ def _step_rebinding(X, y, model, lr=0.1):
 
 
 def _step_replacing_attributes(X, y, model, lr=0.1):
-    loss = ((model.forward(X) - y) ** 2).mean()
+    loss = (model.forward(X) - y).abs().mean()
     loss.backward()
     with torch.no_grad():
         model.w = model.w - lr * model.w.grad
@@ -476,7 +513,7 @@ def _step_replacing_attributes(X, y, model, lr=0.1):
 
 
 def _step_not_zeroed(X, y, model, lr=0.1):
-    loss = ((model.forward(X) - y) ** 2).mean()
+    loss = (model.forward(X) - y).abs().mean()
     loss.backward()
     with torch.no_grad():
         for p in model.params:
@@ -485,7 +522,7 @@ def _step_not_zeroed(X, y, model, lr=0.1):
 
 
 def _step_uphill(X, y, model, lr=0.1):
-    loss = ((model.forward(X) - y) ** 2).mean()
+    loss = (model.forward(X) - y).abs().mean()
     loss.backward()
     with torch.no_grad():
         for p in model.params:
@@ -495,7 +532,7 @@ def _step_uphill(X, y, model, lr=0.1):
 
 
 def _step_summed(X, y, model, lr=0.1):
-    loss = ((model.forward(X) - y) ** 2).sum()
+    loss = (model.forward(X) - y).abs().sum()
     loss.backward()
     with torch.no_grad():
         for p in model.params:
@@ -505,7 +542,7 @@ def _step_summed(X, y, model, lr=0.1):
 
 
 def _step_rebinding_then_zeroing(X, y, model, lr=0.1):
-    loss = ((model.forward(X) - y) ** 2).mean()
+    loss = (model.forward(X) - y).abs().mean()
     loss.backward()
     with torch.no_grad():
         for p in model.params:
@@ -515,7 +552,7 @@ def _step_rebinding_then_zeroing(X, y, model, lr=0.1):
 
 
 def _step_without_no_grad(X, y, model, lr=0.1):
-    loss = ((model.forward(X) - y) ** 2).mean()
+    loss = (model.forward(X) - y).abs().mean()
     loss.backward()
     for p in model.params:
         p -= lr * p.grad
@@ -534,7 +571,7 @@ def _step_fixed_lr(X, y, model, lr=0.1):
 
 
 def _step_through_data(X, y, model, lr=0.1):
-    loss = ((model.forward(X) - y) ** 2).mean()
+    loss = (model.forward(X) - y).abs().mean()
     loss.backward()
     for p in model.params:
         p.data -= lr * p.grad
@@ -545,7 +582,7 @@ def _step_through_data(X, y, model, lr=0.1):
 def _step_zero_first(X, y, model, lr=0.1):
     for p in model.params:
         p.grad = None
-    loss = ((model.forward(X) - y) ** 2).mean()
+    loss = (model.forward(X) - y).abs().mean()
     loss.backward()
     with torch.no_grad():
         for p in model.params:
@@ -553,8 +590,26 @@ def _step_zero_first(X, y, model, lr=0.1):
     return loss
 
 
+def _step_abs_of_mean(X, y, model, lr=0.1):
+    loss = (model.forward(X) - y).mean().abs()
+    loss.backward()
+    with torch.no_grad():
+        for p in model.params:
+            p -= lr * p.grad
+            p.grad.zero_()
+
+
+def _step_flat_prediction(X, y, model, lr=0.1):
+    loss = (model.forward(X).squeeze() - y).abs().mean()
+    loss.backward()
+    with torch.no_grad():
+        for p in model.params:
+            p -= lr * p.grad
+            p.grad.zero_()
+
+
 def _step_with_named_parameters(X, y, model, lr=0.1):
-    loss = torch.nn.functional.mse_loss(model.forward(X), y)
+    loss = torch.nn.functional.l1_loss(model.forward(X), y)
     loss.backward()
     with torch.no_grad():
         model.w -= lr * model.w.grad
@@ -588,6 +643,45 @@ def _least_squares_w() -> float:
 def _continued_buggy_w() -> float:
     x, t = _new_data()
     return _train(x, t.reshape(-1, 1), start=_train(x, t)[:2])[0].item()
+
+
+@lru_cache(maxsize=None)
+def _fixed_w_after_each_step(lr: float = 0.1, steps: int = 60) -> tuple[float, ...]:
+    """w after each of ``steps`` steps on the fixed target from the seed-4 start: the runs of a miscounted loop."""
+    x, t = _new_data()
+    w, b = _seed4_params()
+    path = []
+    for _ in range(steps):
+        ((x @ w + b - t.reshape(-1, 1)) ** 2).mean().backward()
+        with torch.no_grad():
+            for p in (w, b):
+                assert p.grad is not None, "backward() fills the gradient of both parameters"
+                p -= lr * p.grad
+                p.grad.zero_()
+        path.append(w.item())
+    return tuple(path)
+
+
+OTHER_RATES = (0.001, 0.005, 0.01, 0.02, 0.03, 0.05, 0.08, 1.0)   # 0.2 to 0.5 reach the least-squares slope
+WRONG_LEARNING_RATE = Mistake("w after 30 steps with a learning rate other than the chapter's lr = 0.1: train with "
+                              "step's own default, as the cell above does", name="wrong_learning_rate")
+
+
+def _diagnose_fixed(values: np.ndarray) -> Mistake | None:
+    """A fixed run that took another number of steps (1 to 60), or another learning rate, named."""
+    if values.size != 1:
+        return None
+    given = np.asarray(float(values.reshape(-1)[0]))
+    near = [(abs(float(given) - w), k) for k, w in enumerate(_fixed_w_after_each_step(), start=1)
+            if k != 30 and close(given, np.asarray(w), 1e-4, 1e-4)]
+    if near:
+        k = min(near)[1]
+        return Mistake(f"w after {k} steps instead of 30: the training loop ran {k} times; train a fresh seed-4 "
+                       "model for exactly 30 steps", name="wrong_number_of_steps")
+    for lr in OTHER_RATES:
+        if close(given, np.asarray(_fixed_w_after_each_step(lr, 30)[-1]), 1e-4, 1e-4):
+            return WRONG_LEARNING_RATE
+    return None
 
 
 register(
@@ -646,13 +740,16 @@ register(
     ),
     FunctionExercise(
         id=f"{SLUG}.my_step",
-        title="my_step, a training step written by hand",
-        hint="A step does five things in order: forward, mean squared error, backward, an update of each tensor in "
-             "model.params in place inside torch.no_grad(), then zeroed gradients. A new tensor bound to a name "
-             "(or to model.w) leaves the model's own tensor behind, and without zeroing the gradients pile up.",
-        first_step="Start from the forward pass and the loss: loss = ((model.forward(X) - y) ** 2).mean(), then "
-                   "loss.backward(). Print model.w.grad once to see what backward() filled in, then write the "
-                   "update loop over model.params.",
+        title="my_step, a gradient-descent step on the mean absolute error",
+        hint="A step does five things in order: forward, the loss (here the mean of the absolute misses, not of "
+             "their squares), backward, an update of each tensor in model.params in place inside torch.no_grad(), "
+             "then zeroed gradients. A new tensor bound to a name (or to model.w) leaves the model's own tensor "
+             "behind, without zeroing the gradients pile up, and a target whose shape differs from the "
+             "prediction's broadcasts.",
+        first_step="Start with the loss alone: the misses are model.forward(X) - y, one per row, of the same shape "
+                   "as y; take the absolute value of each and average them. Call backward() on it and print "
+                   "model.w.grad once to see what it filled in; then write the update of each tensor in "
+                   "model.params.",
         signature="my_step(X, y, model, lr=0.1)",
         solution=returns(_step),
         adapt=_several_steps,
@@ -661,7 +758,10 @@ register(
                Case("two steps with lr = 0.05 on a model with two inputs and two outputs", _two_feature_case,
                     judge=_judge_step)],
         right_examples=[returns(_step_zero_first), returns(_step_with_named_parameters)],
-        wrong_examples=[wrong(returns(_step_rebinding), says=REBOUND_LOOP_VARIABLE.says),
+        wrong_examples=[wrong(returns(_chapter_step), says=SQUARED_LOSS.says),
+                        wrong(returns(_step_abs_of_mean), says=ABS_OF_MEAN.says),
+                        wrong(returns(_step_flat_prediction), says=TARGET_BROADCAST.says),
+                        wrong(returns(_step_rebinding), says=REBOUND_LOOP_VARIABLE.says),
                         wrong(returns(_step_rebinding_then_zeroing), says=REBOUND_THEN_ZEROED.says),
                         wrong(returns(_step_without_no_grad), says=OUTSIDE_NO_GRAD.says),
                         wrong(returns(_step_zeroing_first), says=ZEROED_TOO_EARLY),
@@ -690,13 +790,16 @@ register(
                           name="model_not_trained"),
                   Mistake("training continued from the buggy model: start again from a fresh seed-4 Linear",
                           lambda e: _continued_buggy_w(), name="continued_the_buggy_model"),
-                  Mistake("not w after 30 steps from the seed-4 start: more steps, or a start without "
-                          "torch.manual_seed(4) before Linear(1, 1), end at the least-squares slope",
+                  Mistake("not w after 30 steps from the seed-4 start: more steps, a larger learning rate, or a "
+                          "start without torch.manual_seed(4) before Linear(1, 1), end at the least-squares slope",
                           lambda e: _least_squares_w(), name="not_thirty_steps_from_seed_4"),
                   Mistake("the slope of the line the data were drawn from (or w rounded to one decimal): pass the "
                           "trained w, unrounded", lambda e: 0.8, name="true_slope_not_trained_w")],
+        diagnose=_diagnose_fixed,
         wrong_examples=[_broadcast_w, _start_w, _continued_buggy_w, _least_squares_w, lambda: 0.8,
-                        lambda: [_fixed_w()] * 200],
+                        lambda: [_fixed_w()] * 200,
+                        wrong(lambda: _fixed_w_after_each_step()[30], says="w after 31 steps instead of 30"),
+                        wrong(lambda: _fixed_w_after_each_step(0.01, 30)[-1], says=WRONG_LEARNING_RATE.says)],
         rtol=1e-4, atol=1e-4,
     ),
 )

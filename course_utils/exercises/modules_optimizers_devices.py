@@ -426,13 +426,14 @@ def _zero_grad_correct() -> set[str]:
 
 
 # ---------------------------------------------------------------- 8.4 which are leaves
+# None of these expressions appears in the chapter (review B2): the rule of "Mistake 1", applied to new cases.
 LEAF_OPTIONS: dict[str, Callable[[], torch.Tensor]] = {
-    "A": lambda: torch.randn(3, requires_grad=True).double(),
-    "B": lambda: torch.randn(3).double().requires_grad_(),
-    "C": lambda: torch.randn(3, requires_grad=True).float(),
-    "D": lambda: torch.randn(3, requires_grad=True).detach(),
-    "E": lambda: nn.Linear(3, 1).double().weight,
-    "F": lambda: nn.Linear(3, 1).weight.double(),
+    "A": lambda: torch.randn(3, requires_grad=True).clone(),
+    "B": lambda: (torch.randn(3) * 2).requires_grad_(),
+    "C": lambda: torch.randn(3, requires_grad=True).to("cpu"),
+    "D": lambda: nn.Linear(3, 1).weight.detach(),
+    "E": lambda: nn.Linear(3, 1).weight[0],
+    "F": lambda: nn.Linear(3, 1).half().weight,
 }
 
 
@@ -529,7 +530,9 @@ register(
                   Mistake("the belief that gradients reset themselves after step(): backward() keeps adding "
                           "into .grad", lambda e: e | {"E"}, name="gradients_reset_themselves"),
                   Mistake("the belief that .grad can be zeroed by hand before the first backward(): it is None "
-                          "until then (chapter 04)", lambda e: e | {"F"}, name="zeroing_a_none_grad")],
+                          "until then (chapter 04)", lambda e: e | {"F"}, name="zeroing_a_none_grad"),
+                  Mistake("a reading of the question that leaves A out: A trains like itself, and the question "
+                          "asks for every loop that trains like A", lambda e: e - {"A"}, name="left_out_a")],
         right_examples=[lambda: ["C", "B", "A"], lambda: ("a", "b", "c")],
         wrong_examples=[lambda: {"A"}, lambda: {"A", "B"}, lambda: {"A", "C"}, lambda: {"B", "C"},
                         lambda: {"A", "B", "D"}, lambda: "A"],
@@ -537,33 +540,37 @@ register(
     ChoiceExercise(
         id=f"{SLUG}.trainable_leaves",
         title="which expressions give a leaf that requires grad",
-        hint="'.to() always makes a copy' and 'a copy of a parameter is as good as the parameter' are the two "
-             "traps. For each expression, look at the last thing done: did it create the tensor from "
-             "scratch (or return the very same tensor), or compute it from another tensor that requires "
-             "grad, as autograd records any operation? Modules and plain tensors differ here.",
-        first_step="Take A: torch.randn(3, requires_grad=True) is a leaf; .double() then computes a float64 "
-                   "copy of it, and autograd records that computation. Is the copy a leaf? Does it require "
-                   "grad? Ask the same of the last operation in each other expression.",
+        hint="'.to() always makes a copy' and 'anything made from a leaf is a leaf' are the two traps. For each "
+             "expression, look at the last thing done: did it create the tensor from something autograd did not "
+             "track (or return the very same tensor), or compute it from a tensor that requires grad, as "
+             "autograd records any such operation? Modules and plain tensors differ here.",
+        first_step="Take A: torch.randn(3, requires_grad=True) is a leaf that requires grad; .clone() then "
+                   "computes a copy of it, and autograd records that computation (print its grad_fn). Is the "
+                   "copy a leaf? Does it require grad? Ask the same of the last operation in each other "
+                   "expression.",
         options=tuple(LEAF_OPTIONS),
         multiple=True,
         solution=_trainable_leaves,
-        mistakes=[Mistake("the belief that a tensor made by a conversion can never be a trainable leaf: "
-                          "requires_grad_() on the converted tensor marks it, and it was made by nothing "
-                          "recorded", lambda e: e - {"B"}, name="converted_never_a_leaf"),
-                  Mistake("the belief that a conversion always makes a copy: .float() on a float32 tensor "
-                          "changes nothing and returns the very same leaf", lambda e: e - {"C"},
+        mistakes=[Mistake("the belief that a computed tensor can never be a trainable leaf: nothing recorded "
+                          "the product, since no input required grad, so requires_grad_() marks a new leaf",
+                          lambda e: e - {"B"}, name="computed_never_a_leaf"),
+                  Mistake("the belief that .to() always makes a copy: a .to() that changes nothing (a CPU tensor "
+                          "sent to the CPU) returns the very same leaf", lambda e: e - {"C"},
                           name="to_always_copies"),
-                  Mistake("the belief that converting a module makes its parameters non-leaves: Module.double() "
-                          "converts each parameter in place", lambda e: e - {"E"}, name="module_to_loses_leaves"),
-                  Mistake("the belief that a converted copy of a parameter is as good as the parameter: "
-                          ".double() on the weight computes a new tensor, which is no leaf", lambda e: e | {"F"},
-                          name="parameter_copy_is_parameter"),
+                  Mistake("the belief that converting a module makes its parameters non-leaves: Module.half() "
+                          "converts each parameter in place", lambda e: e - {"F"}, name="module_to_loses_leaves"),
+                  Mistake("the belief that a piece of a parameter is a parameter: weight[0] is computed by an "
+                          "indexing operation that autograd records, so it is no leaf", lambda e: e | {"E"},
+                          name="parameter_part_is_parameter"),
                   Mistake("the belief that a detached tensor still requires grad: detach() gives a leaf that "
                           "does not", lambda e: e | {"D"}, name="detach_keeps_requires_grad"),
-                  Mistake("the belief that .double() on a leaf that requires grad gives a leaf: autograd "
-                          "records the conversion", lambda e: e | {"A"}, name="conversion_keeps_leaf")],
-        right_examples=[lambda: ["E", "C", "B"], lambda: ("b", "c", "e")],
-        wrong_examples=[lambda: {"B", "E"}, lambda: {"B", "C"}, lambda: {"C", "E"}, lambda: {"B", "C", "D", "E"},
+                  Mistake("the belief that a copy of a leaf is a leaf: clone() on a tensor that requires grad is "
+                          "an operation, and autograd records it", lambda e: e | {"A"}, name="copy_keeps_leaf"),
+                  Mistake("the belief that anything made from a leaf is a leaf: clone() and indexing are "
+                          "operations that autograd records", lambda e: e | {"A", "E"},
+                          name="anything_from_a_leaf_is_a_leaf")],
+        right_examples=[lambda: ["F", "C", "B"], lambda: ("b", "c", "f")],
+        wrong_examples=[lambda: {"B", "F"}, lambda: {"B", "C"}, lambda: {"C", "F"}, lambda: {"B", "C", "D", "F"},
                         lambda: "B"],
     ),
 )

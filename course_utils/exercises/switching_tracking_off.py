@@ -93,6 +93,9 @@ DETACH_COPIES = Mistake("x unchanged, as if detach() had made a copy; it shares 
                         lambda e: e / 10, name="detach_copies")
 EARLIER_EXAMPLE = Mistake("the result of the chapter's earlier example (d[0] = 100.0), not of this code: mul_ "
                           "changes every entry", lambda e: np.array([100.0, 2.0, 3.0]), name="earlier_example")
+FIRST_ENTRY_ONLY = Mistake("x with only its first entry changed, as in the chapter's earlier example (d[0] = 100.0): "
+                           "mul_ multiplies every entry of the shared memory",
+                           lambda e: np.concatenate([e[:1], e[1:] / 10]), name="first_entry_only")
 
 
 # ---------------------------------------------------------------- 5.3 a validation loss
@@ -376,7 +379,7 @@ register(
         first_step="Go back to the cell that compared data_ptr() of x and x.detach(): they start at the same "
                    "address. mul_ writes its results into that memory. Now read x from it.",
         solution=_x_after_detach_mul,
-        mistakes=[DETACH_COPIES, EARLIER_EXAMPLE],
+        mistakes=[DETACH_COPIES, EARLIER_EXAMPLE, FIRST_ENTRY_ONLY],
         right_examples=[lambda: torch.tensor([10.0, 20.0, 30.0], requires_grad=True), lambda: (10, 20, 30)],
         wrong_examples=[lambda: [1.0, 2.0, 3.0], lambda: [100.0, 2.0, 3.0], lambda: [10.0, 2.0, 3.0],
                         lambda: [0.0, 0.0, 0.0]],

@@ -164,13 +164,17 @@ def _judge_three_steps(answer: Any) -> Any:
 
 
 # ---------------------------------------------------------------- 6.2 b.grad after three passes
-def _b_grad_unzeroed(passes: int = 3) -> float:
+def _b_grad_unzeroed(passes: int = 3, factor: float = 2.0) -> float:
+    """b.grad after ``passes`` backward calls through loss = 1 − (x@W + factor·b), with nothing reset.
+
+    The exercise's loss counts b twice (factor 2), so that its per-pass gradient is not the chapter's −1.
+    """
     with seeded(0):
         W = torch.randn(10, 1).requires_grad_()
         b: Any = torch.randn(1).requires_grad_()
         x = torch.rand(1, 10)
     for _ in range(passes):
-        (1 - (x @ W + b)).backward()
+        (1 - (x @ W + factor * b)).backward()
     return b.grad.item()
 
 
@@ -248,20 +252,26 @@ register(
     NumericExercise(
         id=f"{SLUG}.b_grad_unzeroed",
         title="b.grad after three backward calls that nobody reset",
-        hint="The trap is to think each backward() starts b.grad afresh. ∂loss/∂b is the same on every "
-             "pass; what matters is what backward() does with the value .grad already holds.",
-        first_step="Work out ∂loss/∂b for one pass first (loss = 1 − (x@W + b)), as the chapter did. Then "
-                   "follow b.grad through the passes: what does it hold after the first, and what does the "
-                   "second backward() do with that?",
+        hint="Two things decide the answer. ∂loss/∂b for this loss, where b enters as 2·b, is the same on "
+             "every pass. And backward() does not start b.grad afresh: think about what it does with the value "
+             ".grad already holds.",
+        first_step="Work out ∂loss/∂b for one pass first: differentiate 1 − (x@W + 2·b) with respect to b, the "
+                   "way the chapter differentiated 1 − (x@W + b). Then follow b.grad through the passes: what "
+                   "does it hold after the first, and what does the second backward() do with that?",
         solution=_b_grad_unzeroed,
         mistakes=[SIGN_FLIPPED,
                   Mistake("the gradient of a single backward: nothing reset b.grad, so every pass adds "
                           "to it", lambda e: e / 3, name="backward_replaces_grad"),
-                  Mistake("the value after two passes, as in the chapter: the third pass adds to it as well",
+                  Mistake("the value after two passes: the third pass adds to it as well",
                           lambda e: e * 2 / 3, name="counted_two_passes"),
                   Mistake("the running totals added up (1 + 2 + 3): each pass adds the same ∂loss/∂b once, "
-                          "not what .grad held before", lambda e: e * 2, name="added_running_totals")],
-        wrong_examples=[lambda: -1.0, lambda: -2.0, lambda: 3.0, lambda: -6.0, lambda: 0.0],
+                          "not what .grad held before", lambda e: e * 2, name="added_running_totals"),
+                  Mistake("three passes of the chapter's loss: this loss counts b twice (2·b), so each pass "
+                          "adds twice the chapter's ∂loss/∂b", lambda e: e / 2, name="factor_of_b_dropped"),
+                  Mistake("the chapter's b.grad after one pass of its own loss: this loss counts b twice, and "
+                          "three passes add up", lambda e: e / 6, name="chapter_value_copied")],
+        wrong_examples=[lambda: -1.0, lambda: -2.0, lambda: -3.0, lambda: -4.0, lambda: 6.0, lambda: -12.0,
+                        lambda: 0.0],
     ),
     ChoiceExercise(
         id=f"{SLUG}.keeps_a_leaf",
@@ -278,6 +288,11 @@ register(
         mistakes=[Mistake("the belief that torch.no_grad() alone makes any update safe: a rebinding update "
                           "under it leaves a tensor that does not require grad", lambda e: e | {"A"},
                           name="no_grad_makes_any_update_safe"),
+                  Mistake("the belief that a method such as sub_ makes a new tensor where -= would not: "
+                          "W.sub_(v) changes W in place, exactly like W -= v", lambda e: e - {"E"},
+                          name="sub_is_not_in_place"),
+                  Mistake("the belief that W -= v rebinds W, as W = W - v does: on a tensor, -= changes the "
+                          "tensor itself, in place", lambda e: e - {"B"}, name="minus_equals_rebinds"),
                   Mistake("the belief that requiring grad is enough: a rebinding update outside no_grad "
                           "gives a tensor that requires grad but is no leaf", lambda e: e | {"C"},
                           name="requires_grad_is_enough"),

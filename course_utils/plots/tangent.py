@@ -46,11 +46,26 @@ def plot_tangent(f: Callable[[Any], Any], at: float, slope: float | None = None,
     ax.plot([at, at + run, at + run], [y0, y0, y0 + slope * run], color="#444444", lw=1.3)
     ax.annotate(f"{name} grows by {run:g}", (at + run / 2, y0), textcoords="offset points", xytext=(0, -14),
                 ha="center", va="top", fontsize=10)
-    ax.annotate(f"the line rises by {slope * run:g}", (at + run, y0 + slope * run / 2), textcoords="offset points",
-                xytext=(6, 0), ha="left", va="center", fontsize=10)
+    rise = ax.annotate(f"the line rises by {slope * run:g}", (at + run, y0 + slope * run / 2),
+                       textcoords="offset points", xytext=(6, 0), ha="left", va="center", fontsize=10)
     ax.plot([at], [y0], "o", color=PALETTE[3], zorder=3)
     ax.set_xlabel(name)
     ax.set_ylabel(y_name)
     ax.legend(loc="upper left")
     ax.set_title(title or "derivative = slope of the tangent")
+    _keep_inside(ax, rise)
     return ax
+
+
+def _keep_inside(ax: Any, text: Any, pad: float = 8.0) -> None:
+    """Widen the x-axis to the right until ``text`` ends at least ``pad`` pixels inside the frame."""
+    figure = ax.figure
+    for _ in range(3):
+        figure.canvas.draw()  # lays the figure out, so that the extents below are final
+        renderer = figure.canvas.get_renderer()
+        box, frame = text.get_window_extent(renderer), ax.get_window_extent(renderer)
+        overshoot = box.x1 + pad - frame.x1
+        if overshoot <= 0:
+            return
+        left, right = ax.get_xlim()
+        ax.set_xlim(left, right + 1.1 * overshoot * (right - left) / frame.width)

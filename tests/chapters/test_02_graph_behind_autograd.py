@@ -82,6 +82,8 @@ ATTEMPTS = [
     Attempt("which_are_leaves", "everything", 'leaf_names = {"w", "x", "b", "h", "out", "scale"}',
             "everything_is_a_leaf"),
     Attempt("which_are_leaves", "scale but not x", 'leaf_names = {"w", "b", "scale"}', "~at least one option"),
+    Attempt("which_are_leaves", "h, whose other input is plain data", 'leaf_names = {"w", "x", "b", "scale", "h"}',
+            "one_untracked_input_makes_leaf"),
     Attempt("which_are_leaves", "right, a list", 'leaf_names = ["w", "x", "b", "scale"]', ACCEPTED),
     # 2.3: which of r1 = p*q, r2 = q*q, r3 = p*0, r4 = q + p.item(), r5 = p > 1 require grad
     Attempt("predict_requires_grad", "zero stops tracking", 'need_grad = {"r1"}', "zero_stops_tracking"),
@@ -283,3 +285,42 @@ def test_the_step_through_shows_12_8_and_6_arriving_in_torch_order() -> None:
     assert rows[0][:3] == ["1", "MulBackward0", "(e)"], "the node that produced e runs first"
     assert "12 to a, 8 to b" in text, "what the node of c sends to a (the question before the cell)"
     assert any("image/png" in o.get("data", {}) for o in cell.outputs), "the filmstrip is stored for the site"
+
+
+def _markdown(nb) -> list[tuple[int, str]]:
+    return [(k, c.source) for k, c in enumerate(nb.cells) if c.cell_type == "markdown"]
+
+
+def test_the_exception_to_the_requires_grad_rule_is_taught_before_exercise_2_3() -> None:
+    """Review A3: the rule was taught as absolute ("any input"), and only 2.3's own text hinted at r5 = p > 1."""
+    nb = nbformat.read(NOTEBOOK_DIR / f"{CHAPTER}.ipynb", as_version=4)
+    exercise = next(k for k, text in _markdown(nb) if text.startswith("### Exercise 2.3"))
+    taught = [k for k, text in _markdown(nb) if "never requires grad" in text and "`True`/`False`" in text]
+    assert taught and taught[0] < exercise
+    shown = next(c for c in nb.cells if c.cell_type == "code" and '("a < b", a < b)' in c.source)
+    assert "requires_grad = False" in shown.outputs[0]["text"] and "torch.bool" in shown.outputs[0]["text"]
+    assert "p > 1" not in "\n".join(c.source for c in nb.cells[:exercise] if c.cell_type == "markdown")
+    assert "comparison" not in nb.cells[exercise].source, "the exercise's own text no longer points at r5"
+    p = torch.tensor(2.0, requires_grad=True)
+    assert not (p > 1).requires_grad and not (p * 2 < 1).requires_grad
+
+
+def test_every_code_cell_with_output_is_read_by_the_next_markdown_cell() -> None:
+    """Review C3: the x * x + x cell (dy/dx at 3: 7.0) was followed straight by the Exercises heading."""
+    nb = nbformat.read(NOTEBOOK_DIR / f"{CHAPTER}.ipynb", as_version=4)
+    for k, cell in enumerate(nb.cells[:-1]):
+        if k > 1 and cell.cell_type == "code" and cell.get("outputs") and "check(" not in cell.source:  # not setup
+            after = nb.cells[k + 1]
+            assert after.cell_type == "markdown" and not after.source.startswith("#"), cell.source[:60]
+    reused = next(k for k, c in enumerate(nb.cells) if c.cell_type == "code" and "y = x * x + x" in c.source)
+    assert "7 = 3 + 3 + 1" in nb.cells[reused + 1].source
+
+
+def test_the_step_through_prose_says_where_each_view_appears() -> None:
+    """Review C13: "here you see a strip of frames" was ambiguous inside a live notebook."""
+    nb = nbformat.read(NOTEBOOK_DIR / f"{CHAPTER}.ipynb", as_version=4)
+    prose = next(text for _, text in _markdown(nb) if text.startswith("## The backward pass, step by step"))
+    assert "here you see" not in prose and "Either way the steps are also printed as a table" in " ".join(prose.split())
+    from course_utils.environment import is_live_frontend  # the three front ends the prose names are the live ones
+
+    assert "Colab" in prose and "VS Code" in prose and "JupyterLab" in prose and callable(is_live_frontend)

@@ -84,6 +84,11 @@ vjp = torch.tensor([1.0, 0.0, -1.0, 0.5]) * (5 * x) ** 2""", "v_times_output"),
 x = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
 w = (5 * x) ** 2
 vjp = x.grad""", "grad_read_before_backward"),
+    Attempt("vjp_for_v", "one number: the derivative of 5x", "vjp = 5.0", "inner_derivative_only"),
+    Attempt("vjp_for_v", "one number: the total of v @ J", """
+x = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+(((5 * x) ** 2) * torch.tensor([1.0, 0.0, -1.0, 0.5])).sum().backward()
+vjp = x.grad.sum()""", "vjp_is_one_number"),
     Attempt("vjp_for_v", "right, as a list from tolist()", """
 x = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
 ((5 * x) ** 2).backward(torch.tensor([1.0, 0.0, -1.0, 0.5]))
@@ -115,6 +120,10 @@ v_two_terms = x.grad""", "v_on_the_input_side"),
     Attempt("mean_as_vjp", "w[3] taken as the third entry", "v_two_terms = [-0.25, -0.25, 0.75, -0.25]",
             "index_counted_from_one"),
     Attempt("mean_as_vjp", "halves", "v_two_terms = [-0.5, -0.5, -0.5, 0.5]", "~the values differ"),
+    Attempt("mean_as_vjp", "the sum's shares, not the mean's", "v_two_terms = torch.tensor([-1.0, -1.0, -1.0, 3.0])",
+            "sum_for_mean"),
+    Attempt("mean_as_vjp", "the mean's share only at w[3]", "v_two_terms = torch.tensor([0.0, 0.0, 0.0, 0.75])",
+            "mean_share_only_at_w3"),
     Attempt("mean_as_vjp", "three entries", "v_two_terms = torch.tensor([-0.25, -0.25, 0.75])", "~the shape is wrong"),
     Attempt("mean_as_vjp", "right, a list", "v_two_terms = [-0.25, -0.25, -0.25, 0.75]", ACCEPTED),
     Attempt("mean_as_vjp", "right, a row built from one-hot and mean", """
@@ -218,30 +227,38 @@ def jacobian_by_rows(f, x):
         v[i] = 1
         rows.append(torch.autograd.grad(out, x, v, retain_graph=True)[0])
     return torch.stack(rows)""", ACCEPTED),
-    # 3.4: which shapes allow a bare backward()
-    Attempt("bare_backward_shapes", "only ()", 'bare_ok = {"()"}', "counts_dimensions"),
-    Attempt("bare_backward_shapes", "only one string", 'bare_ok = "()"', "counts_dimensions"),
-    Attempt("bare_backward_shapes", "only the shapes the chapter ran", 'bare_ok = {"()", "(1,)", "(1, 1)"}',
-            "only_shapes_seen"),
-    Attempt("bare_backward_shapes", "a single row too", 'bare_ok = {"()", "(1,)", "(1, 1)", "(1, 1, 1)", "(1, 3)"}',
+    # 3.4: which shapes allow a bare backward() (none of the options was run in the chapter)
+    Attempt("bare_backward_shapes", "none, only () would", "bare_ok = set()", "counts_dimensions"),
+    Attempt("bare_backward_shapes", "up to three dimensions", 'bare_ok = {"(1, 1, 1)"}', "counts_dimensions"),
+    Attempt("bare_backward_shapes", "a single row too", 'bare_ok = {"(1, 1, 1)", "(1, 1, 1, 1)", "(1, 3)"}',
             "one_row_is_one_number"),
-    Attempt("bare_backward_shapes", "the empty one too", 'bare_ok = {"()", "(1,)", "(1, 1)", "(1, 1, 1)", "(0,)"}',
+    Attempt("bare_backward_shapes", "a single column too", 'bare_ok = {"(1, 1, 1)", "(1, 1, 1, 1)", "(3, 1)"}',
+            "one_row_is_one_number"),
+    Attempt("bare_backward_shapes", "the empty ones too", 'bare_ok = {"(1, 1, 1)", "(1, 1, 1, 1)", "(0,)", "(1, 0)"}',
             "empty_counts_as_one"),
-    Attempt("bare_backward_shapes", "vectors too", 'bare_ok = {"()", "(1,)", "(1, 1)", "(1, 1, 1)", "(2,)"}',
+    Attempt("bare_backward_shapes", "every shape that starts with 1",
+            'bare_ok = {"(1, 3)", "(1, 1, 1)", "(1, 1, 1, 1)", "(1, 0)"}', "leading_one_is_enough"),
+    Attempt("bare_backward_shapes", "vectors too", 'bare_ok = {"(1, 1, 1)", "(1, 1, 1, 1)", "(4,)"}',
             "vectors_allowed"),
     Attempt("bare_backward_shapes", "every shape",
-            'bare_ok = {"()", "(1,)", "(1, 1)", "(2,)", "(1, 3)", "(1, 1, 1)", "(0,)"}',
-            "every_shape"),
-    Attempt("bare_backward_shapes", "two slips at once",
-            'bare_ok = {"()", "(1,)", "(1, 1)", "(1, 1, 1)", "(0,)", "(1, 3)"}',
+            'bare_ok = {"(1, 3)", "(3, 1)", "(1, 1, 1)", "(1, 1, 1, 1)", "(4,)", "(0,)", "(1, 0)"}', "every_shape"),
+    Attempt("bare_backward_shapes", "the chapter's shapes", 'bare_ok = {"()", "(1,)", "(1, 1)"}',
+            "~is not one of the options"),
+    Attempt("bare_backward_shapes", "two slips at once", 'bare_ok = {"(1, 1, 1)", "(0,)", "(3, 1)"}',
             "~at least one option is judged wrong"),
-    Attempt("bare_backward_shapes", "right, without spaces", 'bare_ok = {"()", "(1,)", "(1,1)", "(1,1,1)"}', ACCEPTED),
-    Attempt("bare_backward_shapes", "right, as tuples", "bare_ok = {(), (1,), (1, 1), (1, 1, 1)}", ACCEPTED),
+    Attempt("bare_backward_shapes", "right, without spaces", 'bare_ok = {"(1,1,1)", "(1,1,1,1)"}', ACCEPTED),
+    Attempt("bare_backward_shapes", "right, as tuples", "bare_ok = {(1, 1, 1), (1, 1, 1, 1)}", ACCEPTED),
     Attempt("bare_backward_shapes", "right, as torch.Size values",
-            "bare_ok = [torch.ones(()).shape, torch.ones(1).shape, torch.ones(1, 1).shape, torch.ones(1, 1, 1).shape]",
-            ACCEPTED),
-    Attempt("bare_backward_shapes", "right, with (1) for (1,)", 'bare_ok = ["()", "(1)", "(1, 1)", "(1, 1, 1)"]',
-            ACCEPTED),
+            "bare_ok = [torch.ones(1, 1, 1).shape, torch.ones(1, 1, 1, 1).shape]", ACCEPTED),
+    Attempt("bare_backward_shapes", "right, found by trying each shape", """
+bare_ok = set()
+for shape in [(1, 3), (3, 1), (1, 1, 1), (1, 1, 1, 1), (4,), (0,), (1, 0)]:
+    s = torch.tensor(3.0, requires_grad=True)
+    try:
+        (s * torch.ones(shape)).backward()
+        bare_ok.add(shape)
+    except RuntimeError:
+        pass""", ACCEPTED),
 ]
 
 
@@ -312,11 +329,26 @@ def test_every_exercise_has_attempts_and_the_named_ones_cover_most(cells: dict[s
 
 def test_hints_grow_and_never_name_the_shapes(cells: dict[str, str]) -> None:
     """3.4: three wrong tries in a row; neither the hint nor the first step lists the allowed shapes."""
-    messages = [str(run_attempt(cells["bare_backward_shapes"], Attempt("", "", 'bare_ok = {"()"}', "")))
+    messages = [str(run_attempt(cells["bare_backward_shapes"], Attempt("", "", "bare_ok = set()", "")))
                 for _ in range(3)]
     assert "Hint:" not in messages[0] and "Hint:" in messages[1] and "First step:" in messages[2]
-    for allowed in ("(1, 1, 1)", "(1,1,1)", "exactly one number"):
+    for allowed in ("(1, 1, 1)", "(1,1,1)", "(1, 1, 1, 1)", "exactly one number"):
         assert allowed not in messages[2]
+
+
+def test_exercise_3_4_asks_only_about_shapes_the_chapter_did_not_run() -> None:
+    """Review B8: the chapter ran (), (1,), (1, 1) and (2,) and stated the rule.
+
+    So only two options were left to judge."""
+    from course_utils.exercises.backward_is_a_vjp import SHAPES, _bare_backward_shapes
+
+    nb = nbformat.read(NOTEBOOK_DIR / f"{CHAPTER}.ipynb", as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code" and "bare_backward_shapes" not in c.source)
+    ran = {(), (1,), (1, 1), (2,)}
+    assert "for shape in [(), (1,), (1, 1)]" in code and "torch.ones(2" in code
+    assert not ran & set(SHAPES.values())
+    allowed = _bare_backward_shapes()
+    assert allowed == {"(1, 1, 1)", "(1, 1, 1, 1)"} and 0 < len(allowed) < len(SHAPES) - 1
 
 
 def test_the_jacobian_check_watches_the_backward_passes() -> None:

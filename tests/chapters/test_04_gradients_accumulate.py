@@ -26,6 +26,7 @@ from coursetools.notebooks import NOTEBOOK_DIR  # noqa: E402
 
 CHAPTER = "04_gradients_accumulate"
 ACCEPTED = "accepted"
+BODY = "(2 * W).sum().backward()\n(W ** 2).sum().backward()\n"
 
 
 @dataclass(frozen=True)
@@ -39,68 +40,91 @@ class Attempt:
 
 
 ATTEMPTS = [
-    # 4.1: complete the loop (the code is the loop body, after out.backward())
-    Attempt("fix_the_loop", "record, never reset", "grads.append(W.grad.tolist())", "grad_never_reset"),
-    Attempt("fix_the_loop", "the reset without its parentheses", "grads.append(W.grad.tolist())\nW.grad.zero_",
+    # 4.1: two losses in every step (the code is the whole loop body; W = [1, 2, 3], each step's gradient 2 + 2W)
+    Attempt("fix_the_loop", "record, never reset", f"{BODY}grads.append(W.grad.tolist())", "grad_never_reset"),
+    Attempt("fix_the_loop", "the reset without its parentheses", f"{BODY}grads.append(W.grad.tolist())\nW.grad.zero_",
             "grad_never_reset"),
-    Attempt("fix_the_loop", "reset, then record", "W.grad.zero_()\ngrads.append(W.grad.tolist())",
+    Attempt("fix_the_loop", "reset, then record", f"{BODY}W.grad.zero_()\ngrads.append(W.grad.tolist())",
             "reset_before_record"),
-    Attempt("fix_the_loop", "the tensor itself, zeroed in place", "grads.append(W.grad)\nW.grad.zero_()",
+    Attempt("fix_the_loop", "a reset between the two losses", "(2 * W).sum().backward()\nW.grad.zero_()\n"
+            "(W ** 2).sum().backward()\ngrads.append(W.grad.tolist())\nW.grad.zero_()", "reset_between_losses"),
+    Attempt("fix_the_loop", "recorded after the first loss", "(2 * W).sum().backward()\ngrads.append(W.grad.tolist())\n"
+            "(W ** 2).sum().backward()\nW.grad.zero_()", "recorded_before_second_loss"),
+    Attempt("fix_the_loop", "loss_b forgotten", "(2 * W).sum().backward()\ngrads.append(W.grad.tolist())\n"
+            "W.grad.zero_()", "recorded_before_second_loss"),
+    Attempt("fix_the_loop", "the chapter's numbers typed in", f"{BODY}grads.append([4.0, 4.0, 4.0])\nW.grad.zero_()",
+            "chapter_numbers_copied"),
+    Attempt("fix_the_loop", "the tensor itself, zeroed in place", f"{BODY}grads.append(W.grad)\nW.grad.zero_()",
             "grad_tensor_stored_not_copied"),
-    Attempt("fix_the_loop", "the tensor itself, never reset", "grads.append(W.grad)", "grad_tensor_stored_not_copied"),
-    Attempt("fix_the_loop", "detach() shares the memory", "grads.append(W.grad.detach())\nW.grad.zero_()",
+    Attempt("fix_the_loop", "the tensor itself, never reset", f"{BODY}grads.append(W.grad)",
             "grad_tensor_stored_not_copied"),
-    Attempt("fix_the_loop", "numpy() shares the memory", "grads.append(W.grad.numpy())\nW.grad.zero_()",
+    Attempt("fix_the_loop", "detach() shares the memory", f"{BODY}grads.append(W.grad.detach())\nW.grad.zero_()",
             "grad_tensor_stored_not_copied"),
-    Attempt("fix_the_loop", "list(W.grad) holds views", "grads.append(list(W.grad))\nW.grad.zero_()",
+    Attempt("fix_the_loop", "numpy() shares the memory", f"{BODY}grads.append(W.grad.numpy())\nW.grad.zero_()",
             "grad_tensor_stored_not_copied"),
-    Attempt("fix_the_loop", "the numbers typed in", "grads.append([2.0, 2.0, 2.0])", "grad_never_reset"),
-    Attempt("fix_the_loop", "divided by the step count", "grads.append((W.grad / (step + 1)).tolist())",
+    Attempt("fix_the_loop", "list(W.grad) holds views", f"{BODY}grads.append(list(W.grad))\nW.grad.zero_()",
+            "grad_tensor_stored_not_copied"),
+    Attempt("fix_the_loop", "the right numbers typed in, no reset", f"{BODY}grads.append([4.0, 6.0, 8.0])",
             "grad_never_reset"),
-    Attempt("fix_the_loop", "a second backward in the body", "out = (2 * W).sum()\nout.backward()\n"
-            "grads.append(W.grad.tolist())\nW.grad.zero_()", "accumulated_twice"),
-    Attempt("fix_the_loop", "recorded twice per step", "grads.append(W.grad.tolist())\ngrads.append(W.grad.tolist())\n"
-            "W.grad.zero_()", "~grads holds 8 entries"),
-    Attempt("fix_the_loop", "one number per step", "grads.append(W.grad.sum().item())\nW.grad.zero_()",
+    Attempt("fix_the_loop", "divided by the step count", f"{BODY}grads.append((W.grad / (step + 1)).tolist())",
+            "grad_never_reset"),
+    Attempt("fix_the_loop", "each loss backward twice", f"{BODY}{BODY}grads.append(W.grad.tolist())\nW.grad.zero_()",
+            "accumulated_twice"),
+    Attempt("fix_the_loop", "recorded after each loss", "(2 * W).sum().backward()\ngrads.append(W.grad.tolist())\n"
+            "(W ** 2).sum().backward()\ngrads.append(W.grad.tolist())\nW.grad.zero_()", "~grads holds 8 entries"),
+    Attempt("fix_the_loop", "one number per step", f"{BODY}grads.append(W.grad.sum().item())\nW.grad.zero_()",
             "~should hold the three numbers of W.grad"),
-    Attempt("fix_the_loop", "right, a clone and zero_()", "grads.append(W.grad.clone())\nW.grad.zero_()", ACCEPTED),
-    Attempt("fix_the_loop", "right, the tensor and = None", "grads.append(W.grad)\nW.grad = None", ACCEPTED),
-    Attempt("fix_the_loop", "right, tolist() and a new zero tensor", "grads.append(W.grad.tolist())\n"
-            "W.grad = torch.zeros_like(W)", ACCEPTED),
-    # 4.2: grad_after(k)
-    Attempt("grad_after_k_calls", "each backward replaces", "def grad_after(k):\n    return 2",
+    Attempt("fix_the_loop", "right, a clone and zero_()", f"{BODY}grads.append(W.grad.clone())\nW.grad.zero_()",
+            ACCEPTED),
+    Attempt("fix_the_loop", "right, the tensor and = None", f"{BODY}grads.append(W.grad)\nW.grad = None", ACCEPTED),
+    Attempt("fix_the_loop", "right, one backward of the sum", "((2 * W).sum() + (W ** 2).sum()).backward()\n"
+            "grads.append(W.grad.tolist())\nW.grad = None", ACCEPTED),
+    Attempt("fix_the_loop", "right, the reset at the start of the step", f"W.grad = None\n{BODY}"
+            "grads.append(W.grad.tolist())", ACCEPTED),
+    # 4.2: grad_after(k) for (W ** 2).sum() at W = 3 (each call adds 6)
+    Attempt("grad_after_k_calls", "each backward replaces", "def grad_after(k):\n    return 6",
             "backward_replaces_grad"),
-    Attempt("grad_after_k_calls", "doubling", "def grad_after(k):\n    return 2 ** k", "grad_doubles_each_call"),
-    Attempt("grad_after_k_calls", "one call too many", "def grad_after(k):\n    return 2 * (k + 1)", "off_by_one_call"),
-    Attempt("grad_after_k_calls", "the sum of the entries", "def grad_after(k):\n    return 6 * k", "summed_entries"),
+    Attempt("grad_after_k_calls", "doubling", "def grad_after(k):\n    return 6 * 2 ** (k - 1)",
+            "grad_doubles_each_call"),
+    Attempt("grad_after_k_calls", "one call too many", "def grad_after(k):\n    return 6 * (k + 1)", "off_by_one_call"),
+    Attempt("grad_after_k_calls", "the sum of the entries", "def grad_after(k):\n    return 18 * k", "summed_entries"),
+    Attempt("grad_after_k_calls", "the chapter's 2 per call", "def grad_after(k):\n    return 2 * k",
+            "contribution_at_another_point"),
+    Attempt("grad_after_k_calls", "W per call", "def grad_after(k):\n    return 3 * k", "power_rule_factor_missing"),
+    Attempt("grad_after_k_calls", "W squared per call", "def grad_after(k):\n    return 9 * k", "value_for_derivative"),
     Attempt("grad_after_k_calls", "one per call", "def grad_after(k):\n    return k", "wrong_contribution"),
-    Attempt("grad_after_k_calls", "printed, not returned", "def grad_after(k):\n    print(2 * k)",
+    Attempt("grad_after_k_calls", "printed, not returned", "def grad_after(k):\n    print(6 * k)",
             "printed_not_returned"),
     Attempt("grad_after_k_calls", "autograd inside", """
 def grad_after(k):
-    W = torch.ones(3, requires_grad=True)
+    W = torch.full((3,), 3.0, requires_grad=True)
     for _ in range(k):
-        (2 * W).sum().backward()
+        (W ** 2).sum().backward()
     return W.grad[0].item()""", "ran_autograd_instead_of_predicting"),
     Attempt("grad_after_k_calls", "called, not passed",
-            "def grad_after(k):\n    return 2 * k\ngrad_after = grad_after(4)",
+            "def grad_after(k):\n    return 6 * k\ngrad_after = grad_after(4)",
             "~pass the function itself"),
-    Attempt("grad_after_k_calls", "right, all of W.grad", "def grad_after(k):\n    return torch.full((3,), 2.0 * k)",
+    Attempt("grad_after_k_calls", "right, all of W.grad", "def grad_after(k):\n    return torch.full((3,), 6.0 * k)",
             ACCEPTED),
-    Attempt("grad_after_k_calls", "right, an int", "grad_after = lambda k: 2 * k", ACCEPTED),
-    # 4.3: what zero_grad() leaves
-    Attempt("after_zero_grad", "zeros", 'after_zero_grad = "zeros"', "zero_grad_fills_zeros"),
-    Attempt("after_zero_grad", "a zero", "after_zero_grad = 0", "zero_grad_fills_zeros"),
-    Attempt("after_zero_grad", "unchanged", 'after_zero_grad = "unchanged"', "zero_grad_does_nothing"),
-    Attempt("after_zero_grad", "a spelling of zeros", 'after_zero_grad = "a tensor of zeros"', "zero_grad_fills_zeros"),
-    Attempt("after_zero_grad", "not an option", 'after_zero_grad = "empty"', "~is not one of the options"),
-    Attempt("after_zero_grad", "right, the Python value of w.grad", """
-w = torch.ones(3, requires_grad=True)
-optimizer = torch.optim.SGD([w], lr=0.1)
-(2 * w).sum().backward()
-optimizer.zero_grad()
-after_zero_grad = w.grad""", ACCEPTED),
-    Attempt("after_zero_grad", "right, lower case", 'after_zero_grad = "none"', ACCEPTED),
+    Attempt("grad_after_k_calls", "right, an int", "grad_after = lambda k: 2 * 3 * k", ACCEPTED),
+    # 4.3: what g (a second name for the old gradient) and w.grad hold after zero_grad() and another backward
+    Attempt("after_zero_grad", "g follows w.grad", "prediction = [None, [3.0, 3.0, 3.0]]", "name_follows_attribute"),
+    Attempt("after_zero_grad", "w.grad stays None", "prediction = [[2.0, 2.0, 2.0], None]",
+            "grad_stays_none_after_backward"),
+    Attempt("after_zero_grad", "zeros in place, one tensor", "prediction = [[3.0, 3.0, 3.0], [3.0, 3.0, 3.0]]",
+            "zero_grad_fills_zeros"),
+    Attempt("after_zero_grad", "the old tensor zeroed", "prediction = [[0, 0, 0], [3, 3, 3]]", "old_tensor_zeroed"),
+    Attempt("after_zero_grad", "no reset at all", "prediction = [5.0, 5.0]", "zero_grad_does_nothing"),
+    Attempt("after_zero_grad", "the new gradient added to the old", "prediction = [[2.0] * 3, [5.0] * 3]",
+            "new_grad_adds_to_old"),
+    Attempt("after_zero_grad", "swapped", "prediction = [[3.0, 3.0, 3.0], [2.0, 2.0, 2.0]]", "order_swapped"),
+    Attempt("after_zero_grad", "the new loss ignored", "prediction = [[2.0, 2.0, 2.0], [2.0, 2.0, 2.0]]",
+            "new_loss_ignored"),
+    Attempt("after_zero_grad", "the old question's answer", 'prediction = "None"', "~a list of two predictions"),
+    Attempt("after_zero_grad", "a slip", "prediction = [[2.0, 2.0, 2.0], [6.0, 6.0, 6.0]]",
+            "~not what the cell leaves"),
+    Attempt("after_zero_grad", "right, the tensors themselves", "prediction = [g, w.grad]", ACCEPTED),
+    Attempt("after_zero_grad", "right, one number each", "prediction = (2, 3)", ACCEPTED),
     # 4.4: weight decay meets None
     Attempt("weight_decay_step", "None moved too", "new_values = [1.98, 1.98]", "none_grad_updated"),
     Attempt("weight_decay_step", "zero gradient skipped", "new_values = [2.0, 2.0]", "zero_grad_skipped"),
@@ -109,7 +133,7 @@ after_zero_grad = w.grad""", ACCEPTED),
     Attempt("weight_decay_step", "away from 0", "new_values = [2.0 + 0.1 * 0.1 * 2.0, 2.0]", "weight_decay_sign"),
     Attempt("weight_decay_step", "decay as a constant", "new_values = [2.0 - 0.1 * 0.1, 2.0]",
             "weight_decay_not_times_p"),
-    Attempt("weight_decay_step", "the chapter's numbers", "new_values = [0.95, 1.0]", "~the values differ"),
+    Attempt("weight_decay_step", "the chapter's numbers", "new_values = [0.95, 1.0]", "chapter_numbers_copied"),
     Attempt("weight_decay_step", "right, the parameters themselves", """
 p_zero = torch.tensor(2.0, requires_grad=True)
 p_none = torch.tensor(2.0, requires_grad=True)
@@ -122,12 +146,20 @@ new_values = [p_zero, p_none]""", ACCEPTED),
 
 
 def _exercise_cells() -> dict[str, str]:
+    """Each exercise cell of the learner edition, after the code cells it needs (those since the last exercise)."""
     nb = nbformat.read(NOTEBOOK_DIR / "learner" / f"{CHAPTER}.ipynb", as_version=4)
-    cells = {}
+    cells, given = {}, []
     for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.source.startswith("## Exercises"):
+            given = []
+        if cell.cell_type != "code":
+            continue
         found = re.search(r'raise NotImplementedError\("Exercise ([\w.]+):', cell.source)
-        if cell.cell_type == "code" and found:
-            cells[found.group(1).split(".", 1)[1]] = cell.source
+        if found:
+            cells[found.group(1).split(".", 1)[1]] = "\n".join([*given, cell.source])
+            given = []
+        else:
+            given.append(cell.source)
     return cells
 
 
@@ -188,7 +220,8 @@ def test_every_exercise_has_attempts_and_the_named_ones_cover_most(cells: dict[s
 
 def test_reset_before_recording_is_not_told_to_use_tolist(cells: dict[str, str]) -> None:
     """Issue 13: the learner already used tolist(); the message must name the order, not the copy."""
-    verdict = run_attempt(cells["fix_the_loop"], Attempt("", "", "W.grad.zero_()\ngrads.append(W.grad.tolist())", ""))
+    verdict = run_attempt(cells["fix_the_loop"], Attempt("", "", f"{BODY}W.grad.zero_()\ngrads.append(W.grad.tolist())",
+                                                          ""))
     assert "reset ran before the gradient was recorded" in str(verdict) and "tolist" not in str(verdict)
 
 
@@ -196,3 +229,51 @@ def test_an_empty_function_result_never_passes() -> None:
     """Issue 13: ``lambda k: []`` passed grad_after_k_calls (an empty array was "close" to anything)."""
     with pytest.raises(WrongAnswer, match="it returned 0 numbers"):
         check("gradients_accumulate.grad_after_k_calls", lambda k: [])
+
+
+def test_exercise_4_1_judges_the_loop_not_a_bare_list(cells: dict[str, str]) -> None:
+    """Review A1: a loop that never reset and divided by the step count passed when only `grads` was given."""
+    cell = cells["fix_the_loop"].replace("(grads, W))", "grads)")
+    assert cell != cells["fix_the_loop"]
+    for code in (f"{BODY}grads.append((W.grad / (step + 1)).tolist())", f"{BODY}grads.append(W.grad.tolist())\n"
+                 "W.grad.zero_()"):
+        verdict = run_attempt(cell, Attempt("", "", code, ""))
+        assert verdict is not None and "pass (grads, W)" in " ".join(str(verdict).split())
+    with pytest.raises(WrongAnswer, match=r"pass \(grads, W\)"):
+        check("gradients_accumulate.fix_the_loop", [[4.0, 6.0, 8.0]] * 4)
+    reset_attempts()
+    W = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    W.grad = torch.zeros(3)
+    with pytest.raises(WrongAnswer, match="W itself"):  # W.grad in W's place has no .grad of its own to look at
+        check("gradients_accumulate.fix_the_loop", ([[4.0, 6.0, 8.0]] * 4, W.grad))
+
+
+def _chapter_before_the_exercises() -> tuple[list, str, str]:
+    """The cells from the Exercises heading on, and the code and stored outputs of every code cell before it."""
+    nb = nbformat.read(NOTEBOOK_DIR / f"{CHAPTER}.ipynb", as_version=4)
+    end = next(k for k, c in enumerate(nb.cells) if c.cell_type == "markdown" and "## Exercises" in c.source)
+    code = [c for c in nb.cells[:end] if c.cell_type == "code"]
+    outputs = "\n".join(o.get("text", "") + str(o.get("data", {}).get("text/plain", "")) for c in code
+                        for o in c.get("outputs", []))
+    return nb.cells[end:], "\n".join(c.source for c in code), outputs
+
+
+def test_no_exercise_repeats_a_chapter_cell_or_has_its_answer_on_screen() -> None:
+    """Review B3, B4, B6: 4.3's answer was printed by the zero_grad() cell, 4.2's rule (2, 4, 6, 8) by the first
+    loop, and 4.1 was the zeroing loop line for line. Now 4.1 runs two losses on W = [1, 2, 3], 4.2 accumulates
+    (W ** 2).sum() at W = 3, and 4.3 asks about a cell of its own: the chapter runs none of them."""
+    from course_utils.exercises.gradients_accumulate import _after_zero_grad, _per_call
+
+    exercises, code, outputs = _chapter_before_the_exercises()
+    loop = next(c.source for c in exercises if 'check("gradients_accumulate.fix_the_loop"' in c.source)
+    setup = [line for line in loop.split("\n") if line.startswith("W = ")]
+    assert setup and setup[0] not in code, "4.1 starts from a W of its own"
+    assert "4., 6., 8." not in outputs and "[4.0, 6.0, 8.0]" not in outputs
+    accumulated = [f"tensor([{v:g}., {v:g}., {v:g}.])" for v in (_per_call() * k for k in (1, 2, 3))]
+    assert not all(text in outputs for text in accumulated), "the chapter printed 4.2's sequence"
+    k = next(i for i, c in enumerate(exercises) if c.source.startswith("### Exercise 4.3"))
+    given = exercises[k + 1]
+    assert given.cell_type == "code" and "check(" not in given.source and not given.get("outputs")
+    assert "g = w.grad" in given.source and "g = w.grad" not in code
+    assert _after_zero_grad() == [[2.0, 2.0, 2.0], [3.0, 3.0, 3.0]]
+    assert _after_zero_grad(set_to_none=False) == [[3.0, 3.0, 3.0], [3.0, 3.0, 3.0]], "the zeros-in-place mistake"

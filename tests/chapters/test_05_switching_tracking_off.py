@@ -5,6 +5,12 @@ name is what the instructor's report counts); every reasonable right form must p
 """
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
 import pytest
 import torch
 
@@ -68,7 +74,8 @@ def test_5_1_the_reference_comes_from_torch() -> None:
 
 # ---------------------------------------------------------------- 5.2
 @pytest.mark.parametrize("answer, mistake", [([1.0, 2.0, 3.0], "detach_copies"),
-                                             ([100.0, 2.0, 3.0], "earlier_example")])
+                                             ([100.0, 2.0, 3.0], "earlier_example"),
+                                             ([10.0, 2.0, 3.0], "first_entry_only")])
 def test_5_2_copy_belief_and_copied_example_are_named(answer, mistake) -> None:
     assert verdict("detach_shares_storage", answer).mistake == mistake
 
@@ -187,3 +194,67 @@ def test_5_4_no_grad_block_passes(capsys) -> None:
 
 def test_5_4_the_gradient_alone_is_no_longer_the_answer() -> None:
     assert "pass the function itself" in said(verdict("fix_data_bug", torch.tensor([0.1966, 0.25, 0.1966])))
+
+
+# ---------------------------------------------------------------- the version claims of the prose
+ROOT = Path(__file__).resolve().parents[2]
+CHAPTER = ROOT / "notebooks" / "05_switching_tracking_off.ipynb"
+# The interpreters that can check them: this one, and the compatibility environments where they exist
+# (built by ./course compat in .compat/, not committed).
+INTERPRETERS = {"tested": sys.executable, **{name: str(ROOT / ".compat" / name / "bin" / "python")
+                                             for name in ("oldest", "torch-2.9", "colab", "newest")}}
+PROBE = """
+import json, torch
+out = {"version": torch.__version__}
+x = torch.tensor([-1.0, 0.0, 1.0], requires_grad=True)
+y = x.sigmoid()
+y.detach().zero_()
+try:
+    y.sum().backward()
+except RuntimeError as error:
+    out["in_place"] = str(error)
+x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+with torch.inference_mode():
+    z = x * 2
+try:
+    (z * x).sum()
+except RuntimeError as error:
+    out["inference"] = str(error)
+(z + x).sum().backward()
+out["inference_tensor_used_unsaved"] = x.grad.tolist()
+print(json.dumps(out))
+"""
+
+
+def prose() -> str:
+    return " ".join(" ".join(c.source.split()) for c in nbformat.read(CHAPTER, as_version=4).cells
+                    if c.cell_type == "markdown")
+
+
+def test_the_prose_names_the_versions_this_test_checks() -> None:
+    text = prose()
+    assert "2.13 to 2.15 name the operation, as here; 2.3 to 2.11 name its backward node instead" in text
+    assert "2.3 and 2.9 suggest `set_detect_anomaly(True)`, without `check_nan=False`" in text
+    assert "torch 2.3 suggests only the clone; 2.9 to 2.15 give both fixes" in text
+    assert "Colab ran" not in text
+
+
+@pytest.mark.parametrize("name", sorted(INTERPRETERS))
+def test_the_version_claims_hold_where_they_can_be_checked(name: str) -> None:
+    """What the chapter says older and newer versions print, run in that version (A7 of the review)."""
+    python = INTERPRETERS[name]
+    if not Path(python).exists():
+        pytest.skip(f"no {name} environment here (./course compat builds it)")
+    done = subprocess.run([python, "-c", PROBE], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    major, minor = (int(part) for part in seen["version"].split(".")[:2])
+    assert major == 2 and 3 <= minor <= 15 and minor not in (10, 12), (
+        f"torch {seen['version']}: the prose says nothing about this version; check it and extend the prose")
+    node = "SigmoidBackward0" if minor <= 11 else "Sigmoid"
+    assert f"which is output 0 of {node}, is at version 1" in seen["in_place"]
+    assert ("set_detect_anomaly(True, check_nan=False)" in seen["in_place"]) == (minor >= 11)
+    assert seen["inference"].startswith("Inference tensors cannot be saved for backward")
+    assert ("or use `torch.no_grad()` instead" in seen["inference"]) == (minor >= 9)
+    assert "make a clone" in seen["inference"]
+    assert seen["inference_tensor_used_unsaved"] == [1.0, 1.0, 1.0]   # A2: only saving it fails

@@ -98,10 +98,23 @@ def test_6_1_the_old_dict_without_b_says_which_keys_are_missing() -> None:
 
 
 # ---------------------------------------------------------------- 6.2
-@pytest.mark.parametrize("answer, mistake", [(-1.0, "backward_replaces_grad"), (-2.0, "counted_two_passes"),
-                                             (3.0, "sign_flipped"), (-6.0, "added_running_totals")])
+@pytest.mark.parametrize("answer, mistake", [(-2.0, "backward_replaces_grad"), (-4.0, "counted_two_passes"),
+                                             (6.0, "sign_flipped"), (-12.0, "added_running_totals"),
+                                             (-3.0, "factor_of_b_dropped"), (-1.0, "chapter_value_copied")])
 def test_6_2_each_slip_is_named(answer, mistake) -> None:
     assert verdict("b_grad_unzeroed", answer).mistake == mistake
+
+
+def test_6_2_is_a_new_case_not_the_chapters_printout() -> None:
+    """Review B4: the chapter prints b.grad = -1 and -2 for its own loss; the exercise's loss counts b twice."""
+    assert ch06._b_grad_unzeroed() == -6.0 and ch06._b_grad_unzeroed(passes=2, factor=1.0) == -2.0
+    import nbformat
+    from pathlib import Path
+    chapter = Path(__file__).resolve().parents[2] / "notebooks" / "06_updating_by_hand.ipynb"
+    cells = nbformat.read(chapter, as_version=4).cells
+    task = next(c.source for c in cells if c.source.startswith("### Exercise 6.2"))
+    assert "`loss = 1 - (x @ W + 2 * b)`" in task
+    assert not any("2 * b" in c.source for c in cells if c.cell_type == "code")
 
 
 # ---------------------------------------------------------------- 6.3
@@ -110,6 +123,8 @@ def test_6_2_each_slip_is_named(answer, mistake) -> None:
     ({"B", "C", "E"}, "requires_grad_is_enough"),
     ({"B", "D", "E"}, "in_place_needs_no_no_grad"),
     ({"A", "B", "C", "E"}, "any_update_keeps_a_leaf"),
+    ({"B"}, "sub_is_not_in_place"),
+    ({"E"}, "minus_equals_rebinds"),
 ])
 def test_6_3_beliefs_are_named(answer, mistake) -> None:
     assert verdict("keeps_a_leaf", answer).mistake == mistake

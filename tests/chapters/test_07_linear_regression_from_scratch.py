@@ -186,7 +186,7 @@ def test_7_2_numbers_printed_after_the_exercise_cannot_be_copied_into_it() -> No
 # --- 7.3: my_step --------------------------------------------------------------------------------------
 
 def rebinding_then_zeroing(X, y, model, lr=0.1):
-    loss = ((model.forward(X) - y) ** 2).mean()
+    loss = (model.forward(X) - y).abs().mean()
     loss.backward()
     with torch.no_grad():
         for p in model.params:
@@ -195,7 +195,7 @@ def rebinding_then_zeroing(X, y, model, lr=0.1):
 
 
 def rebinding(X, y, model, lr=0.1):
-    loss = ((model.forward(X) - y) ** 2).mean()
+    loss = (model.forward(X) - y).abs().mean()
     loss.backward()
     with torch.no_grad():
         for p in model.params:
@@ -205,7 +205,7 @@ def rebinding(X, y, model, lr=0.1):
 
 
 def replacing(X, y, model, lr=0.1):
-    loss = ((model.forward(X) - y) ** 2).mean()
+    loss = (model.forward(X) - y).abs().mean()
     loss.backward()
     with torch.no_grad():
         model.w = model.w - lr * model.w.grad
@@ -213,28 +213,28 @@ def replacing(X, y, model, lr=0.1):
 
 
 def not_zeroed(X, y, model, lr=0.1):
-    ((model.forward(X) - y) ** 2).mean().backward()
+    (model.forward(X) - y).abs().mean().backward()
     with torch.no_grad():
         for p in model.params:
             p -= lr * p.grad
 
 
 def tracked_update(X, y, model, lr=0.1):
-    ((model.forward(X) - y) ** 2).mean().backward()
+    (model.forward(X) - y).abs().mean().backward()
     for p in model.params:
         p -= lr * p.grad
         p.grad.zero_()
 
 
 def through_data(X, y, model, lr=0.1):
-    ((model.forward(X) - y) ** 2).mean().backward()
+    (model.forward(X) - y).abs().mean().backward()
     for p in model.params:
         p.data -= lr * p.grad
         p.grad.zero_()
 
 
 def fixed_lr(X, y, model, lr=0.1):
-    ((model.forward(X) - y) ** 2).mean().backward()
+    (model.forward(X) - y).abs().mean().backward()
     with torch.no_grad():
         for p in model.params:
             p -= 0.1 * p.grad
@@ -242,7 +242,7 @@ def fixed_lr(X, y, model, lr=0.1):
 
 
 def summed_loss(X, y, model, lr=0.1):
-    ((model.forward(X) - y) ** 2).sum().backward()
+    (model.forward(X) - y).abs().sum().backward()
     with torch.no_grad():
         for p in model.params:
             p -= lr * p.grad
@@ -250,7 +250,7 @@ def summed_loss(X, y, model, lr=0.1):
 
 
 def uphill(X, y, model, lr=0.1):
-    ((model.forward(X) - y) ** 2).mean().backward()
+    (model.forward(X) - y).abs().mean().backward()
     with torch.no_grad():
         for p in model.params:
             p += lr * p.grad
@@ -261,7 +261,7 @@ GLOBAL_MODEL = ex._Linear(1, 1, 4, torch.device("cpu"))
 
 
 def uses_the_notebooks_model(X, y, m, lr=0.1):
-    ((GLOBAL_MODEL.forward(X.cpu()) - y.cpu()) ** 2).mean().backward()
+    (GLOBAL_MODEL.forward(X.cpu()) - y.cpu()).abs().mean().backward()
     with torch.no_grad():
         for p in GLOBAL_MODEL.params:
             p -= lr * p.grad
@@ -271,13 +271,62 @@ def uses_the_notebooks_model(X, y, m, lr=0.1):
 def zeroes_first(X, y, model, lr=0.1):
     for p in model.params:
         p.grad.zero_()
-    ((model.forward(X) - y) ** 2).mean().backward()
+    (model.forward(X) - y).abs().mean().backward()
     with torch.no_grad():
         for p in model.params:
             p -= lr * p.grad
 
 
+def the_chapters_step(X, y, model, lr=0.1):
+    """The chapter's own step, copied: the mean squared error (review B5: it used to pass)."""
+    loss = ((model.forward(X) - y) ** 2).mean()
+    loss.backward()
+    with torch.no_grad():
+        for p in model.params:
+            p -= lr * p.grad
+            p.grad.zero_()
+    return loss.item()
+
+
+def flat_target(X, y, model, lr=0.1):
+    """Trap 3 inside the step (review C2): the target flattened to (n,) broadcasts against (n, 1)."""
+    (model.forward(X) - y.reshape(-1)).abs().mean().backward()
+    with torch.no_grad():
+        for p in model.params:
+            p -= lr * p.grad
+            p.grad.zero_()
+
+
+def flat_prediction(X, y, model, lr=0.1):
+    (model.forward(X).squeeze() - y).abs().mean().backward()
+    with torch.no_grad():
+        for p in model.params:
+            p -= lr * p.grad
+            p.grad.zero_()
+
+
+def the_chapters_step_with_a_flat_target(X, y, model, lr=0.1):
+    ((model.forward(X) - y.reshape(-1)) ** 2).mean().backward()
+    with torch.no_grad():
+        for p in model.params:
+            p -= lr * p.grad
+            p.grad.zero_()
+
+
+def abs_of_mean(X, y, model, lr=0.1):
+    (model.forward(X) - y).mean().abs().backward()
+    with torch.no_grad():
+        for p in model.params:
+            p -= lr * p.grad
+            p.grad.zero_()
+
+
 @pytest.mark.parametrize("answer, mistake, says", [
+    (the_chapters_step, "squared_error_instead_of_absolute", "the chapter's loss"),
+    (flat_target, "target_broadcast", "n × n matrix"),
+    (flat_prediction, "target_broadcast", "trap 3"),
+    (the_chapters_step_with_a_flat_target, "target_broadcast", "every prediction against every target"),
+    (abs_of_mean, "abs_of_mean", "do not cancel"),
     (rebinding_then_zeroing, "update_rebinds_the_name", "binds the loop's name p"),
     (rebinding, "update_rebinds_the_name", "the parameters never moved"),
     (replacing, "update_replaces_the_parameter", "is a new tensor after the step"),
@@ -300,12 +349,12 @@ def test_7_3_wrong_answers_are_named(answer, mistake, says) -> None:
 def with_sgd(X, y, model, lr=0.1):
     optimizer = torch.optim.SGD(model.params, lr=lr)
     optimizer.zero_grad()
-    ((model.forward(X) - y) ** 2).mean().backward()
+    (model.forward(X) - y).abs().mean().backward()
     optimizer.step()
 
 
 def set_to_none(X, y, model, lr=0.1):
-    ((model.forward(X) - y) ** 2).mean().backward()
+    (model.forward(X) - y).abs().mean().backward()
     with torch.no_grad():
         for p in model.params:
             p -= lr * p.grad
@@ -313,7 +362,7 @@ def set_to_none(X, y, model, lr=0.1):
 
 
 def copy_update(X, y, model, lr=0.1):
-    loss = torch.nn.functional.mse_loss(model.forward(X), y)
+    loss = torch.nn.functional.l1_loss(model.forward(X), y)
     loss.backward()
     with torch.no_grad():
         for p in model.params:
@@ -322,9 +371,26 @@ def copy_update(X, y, model, lr=0.1):
     return loss
 
 
-@pytest.mark.parametrize("answer", [with_sgd, set_to_none, copy_update])
+def sqrt_of_square(X, y, model, lr=0.1):
+    loss = torch.sqrt((model.forward(X) - y) ** 2).mean()
+    loss.backward()
+    with torch.no_grad():
+        for p in model.params:
+            p.sub_(lr * p.grad)
+            p.grad = None
+
+
+@pytest.mark.parametrize("answer", [with_sgd, set_to_none, copy_update, sqrt_of_square])
 def test_7_3_other_correct_steps_pass(answer) -> None:
     check(f"{EX}.my_step", answer)
+
+
+def test_7_3_asks_for_a_step_the_chapter_did_not_write() -> None:
+    """Review B5: no code cell of the chapter computes the mean absolute error outside the solution."""
+    code = [c.source for c in cells() if c.cell_type == "code"]
+    exercise = next(i for i, source in enumerate(code) if "linear_regression_from_scratch.my_step" in source)
+    assert not any(".abs()" in source for i, source in enumerate(code) if i != exercise)
+    assert "mean absolute error" in cell("053").source and "Without looking back" not in cell("053").source
 
 
 # --- 7.4: the broadcasting bug ------------------------------------------------------------------------
@@ -336,9 +402,19 @@ def test_7_3_other_correct_steps_pass(answer) -> None:
     (ex._least_squares_w(), "not_thirty_steps_from_seed_4"),
     (ex._seed4_params()[0].item(), "model_not_trained"),
     ([ex._fixed_w(), 3.0], None),
+    (ex._fixed_w_after_each_step()[30], "wrong_number_of_steps"),      # range(31), or one step run twice
+    (ex._fixed_w_after_each_step()[28], "wrong_number_of_steps"),
+    (ex._fixed_w_after_each_step(0.01, 30)[-1], "wrong_learning_rate"),
+    (ex._fixed_w_after_each_step(0.05, 30)[-1], "wrong_learning_rate"),
 ])
 def test_7_4_wrong_answers_are_named(answer, mistake) -> None:
     assert verdict("fix_the_broadcast", answer).mistake == mistake
+
+
+def test_7_4_the_step_count_is_named_with_its_number() -> None:
+    assert "w after 31 steps instead of 30" in " ".join(str(verdict("fix_the_broadcast",
+                                                                    ex._fixed_w_after_each_step()[30])).split())
+    assert ex._fixed_w_after_each_step()[29] == ex._fixed_w()   # the path and the reference agree at step 30
 
 
 def test_7_4_the_trained_weight_as_a_tensor_passes() -> None:

@@ -139,18 +139,20 @@ def test_8_2_right_steps_pass(body, capsys) -> None:
     ({"A", "B", "C", "D"}, "zero_grad_anywhere"),
     ({"A", "B", "C", "E"}, "gradients_reset_themselves"),
     ({"A", "B", "C", "F"}, "zeroing_a_none_grad"),
+    ({"B", "C"}, "left_out_a"),
 ])
 def test_8_3_beliefs_are_named(answer, mistake) -> None:
     assert verdict("where_to_zero_grad", answer).mistake == mistake
 
 
 @pytest.mark.parametrize("answer, mistake", [
-    ({"B", "E"}, "to_always_copies"),
+    ({"B", "F"}, "to_always_copies"),
     ({"B", "C"}, "module_to_loses_leaves"),
-    ({"C", "E"}, "converted_never_a_leaf"),
-    ({"B", "C", "E", "F"}, "parameter_copy_is_parameter"),
-    ({"B", "C", "D", "E"}, "detach_keeps_requires_grad"),
-    ({"A", "B", "C", "E"}, "conversion_keeps_leaf"),
+    ({"C", "F"}, "computed_never_a_leaf"),
+    ({"B", "C", "E", "F"}, "parameter_part_is_parameter"),
+    ({"B", "C", "D", "F"}, "detach_keeps_requires_grad"),
+    ({"A", "B", "C", "F"}, "copy_keeps_leaf"),
+    ({"A", "B", "C", "E", "F"}, "anything_from_a_leaf_is_a_leaf"),
 ])
 def test_8_4_beliefs_are_named(answer, mistake) -> None:
     assert verdict("trainable_leaves", answer).mistake == mistake
@@ -158,8 +160,55 @@ def test_8_4_beliefs_are_named(answer, mistake) -> None:
 
 def test_references_come_from_running_torch() -> None:
     assert ch08._zero_grad_correct() == {"A", "B", "C"}
-    assert ch08._trainable_leaves() == {"B", "C", "E"}
+    assert ch08._trainable_leaves() == {"B", "C", "F"}
+
+
+def test_8_4_asks_about_expressions_the_chapter_did_not_run() -> None:
+    """Review B2: every option of 8.4 used to be run, with its output, in the section on mistake 1."""
+    import inspect
+
+    import nbformat
+    from pathlib import Path
+
+    chapter = Path(__file__).resolve().parents[2] / "notebooks" / "08_modules_optimizers_devices.ipynb"
+    cells = nbformat.read(chapter, as_version=4).cells
+    exercise = next(i for i, c in enumerate(cells) if "modules_optimizers_devices.trainable_leaves" in c.source)
+    before = "\n".join(c.source for c in cells[:exercise - 1] if c.cell_type == "code")
+    for label, make in ch08.LEAF_OPTIONS.items():
+        expression = inspect.getsource(make).split("lambda: ", 1)[1].rstrip().rstrip(",")
+        assert expression not in before, f"option {label} ({expression}) is run before the exercise"
+        assert f"{label}: {expression}" in cells[exercise - 1].source, f"the task lists option {label} as checked"
+
 
 
 def test_no_dead_helpers_are_left() -> None:
     assert not hasattr(ch08, "_zero_rows") and not hasattr(ch08, "_as_index_list")
+
+
+# ---------------------------------------------------------------- the prose
+def _cells(name: str):
+    import nbformat
+    from pathlib import Path
+
+    return nbformat.read(Path(__file__).resolve().parents[2] / "notebooks" / name, as_version=4).cells
+
+
+def test_no_control_characters_in_the_sources() -> None:
+    """Review A5: "\\a" in a Python string had turned \\approx into a BEL character and "pprox"."""
+    for cell in _cells("08_modules_optimizers_devices.ipynb"):
+        assert not any(ord(ch) < 32 and ch not in "\n\t" for ch in cell.source), cell.get("id")
+    assert any("0.5^{16} \\approx 0.01" in c.source for c in _cells("08_modules_optimizers_devices.ipynb"))
+
+
+@pytest.mark.parametrize("chapter, pointer, heading", [
+    ("06_updating_by_hand.ipynb", "Section 4 of [chapter 09's clinic](09_debugging_clinic.ipynb)",
+     "## 4 · `backward()` on a loss that autograd did not track"),
+    ("08_modules_optimizers_devices.ipynb", "section 11 of [chapter 09's clinic](09_debugging_clinic.ipynb)",
+     "## 11 · Tensors on different devices"),
+])
+def test_pointers_to_chapter_09_name_a_section_that_is_there(chapter, pointer, heading) -> None:
+    prose = " ".join(" ".join(c.source.split()) for c in _cells(chapter) if c.cell_type == "markdown")
+    assert pointer in prose
+    clinic = [c for c in _cells("09_debugging_clinic.ipynb") if c.cell_type == "markdown"]
+    lines = [line for c in clinic for line in c.source.splitlines()]
+    assert heading in lines, f"chapter 09 has no heading {heading!r}: update the pointer in {chapter}"

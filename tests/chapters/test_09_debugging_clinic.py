@@ -5,8 +5,10 @@ learner's code as typed (a function, or the value the cell passes) and the name 
 misconception the check must record, or None where a clear sentence is the right reply. 9.3 is
 also checked against both behaviours of ``clamp`` at its boundary (torch < 2.14 passes the
 gradient 1, torch >= 2.14 passes 0), simulated with custom autograd Functions, so the check is
-shown to hold on every supported torch whichever one runs the tests. The last tests pin what the
-chapter quotes from torch's messages.
+shown to hold on every supported torch whichever one runs the tests. 9.4 is judged while the
+learner's loop runs: a list converted only at the end fails. The last tests pin what the chapter
+quotes from torch's messages, and, where the compatibility environments of ``./course compat``
+exist, what the chapter says each torch version prints.
 """
 from __future__ import annotations
 
@@ -43,85 +45,114 @@ def said(wrong: WrongAnswer) -> str:
     return " ".join(str(wrong).split())
 
 
-# --- 9.1: the gradient at h ---------------------------------------------------------------------------
+# --- 9.1: the gradient at the network's hidden layer ---------------------------------------------------
 
-def h_cell(fix: str = "", answer: str = "h", twice: bool = False):
-    x = torch.tensor([0.5, 1.0, 1.5], requires_grad=True)
-    h = (x**2).detach().requires_grad_() if fix == "detach" else x**2
-    if fix in ("retain", "twice"):
-        h.retain_grad()
+def hidden_cell(fix: str = "retain", answer: str = "hidden"):
+    """The exercise cell as a beginner typed it: ``fix`` is what they did to keep the gradient."""
+    net = ex.clinic_net()
+    x = torch.tensor([0.5, -1.0, 2.0])
+    pre = net[0](x)
+    if answer == "pre":
+        pre.retain_grad()
+    hidden = torch.nn.functional.tanh(pre) if fix == "functional" else net[1](pre)
+    if fix == "detach":
+        hidden = hidden.detach().requires_grad_()
     if fix == "requires_grad_":
-        h.requires_grad_()
-    out = torch.sin(h).sum()
+        hidden.requires_grad_()
+    if fix in ("retain", "twice", "sum", "again", "functional"):
+        hidden.retain_grad()
+    output = net(x) if fix == "again" else net[2](hidden)
+    out = output.sum() if fix == "sum" else (output ** 2).sum()
     out.backward(retain_graph=fix == "twice")
     if fix == "twice":
         out.backward()
     if fix == "late":
-        h.retain_grad()
-    return {"h": h, "x": x, "h.grad": h.grad if h.is_leaf or h.retains_grad else None, "x.grad": x.grad}[answer]
+        hidden.retain_grad()
+    kept = hidden.grad if hidden.is_leaf or hidden.retains_grad else None
+    return {"hidden": hidden, "pre": pre, "x": x, "out": output, "hidden.grad": kept,
+            "list": None if kept is None else kept.tolist()}[answer]
 
 
 @pytest.mark.parametrize("fix, answer, mistake, says", [
-    ("", "h", "non_leaf_grad_not_kept", "h.grad is None"),
-    ("late", "h", "retain_grad_too_late", "only after backward() had run"),
-    ("requires_grad_", "h", "non_leaf_grad_not_kept", "h.grad is None"),
-    ("detach", "h", "non_leaf_detached_into_leaf", "made a leaf of its own"),
-    ("", "x", "leaf_instead_of_intermediate", "this is x"),
-    ("", "x.grad", "leaf_instead_of_intermediate", "this is x"),
-    ("twice", "h", "accumulated_twice", "twice the right value"),
-    ("retain", "h.grad", None, "pass h itself"),
-    ("", "h.grad", None, "pass h itself"),
+    ("", "hidden", "non_leaf_grad_not_kept", "hidden.grad is None"),
+    ("requires_grad_", "hidden", "non_leaf_grad_not_kept", "hidden.grad is None"),
+    ("late", "hidden", "retain_grad_too_late", "only after backward() had run"),
+    ("again", "hidden", "non_leaf_not_in_graph", "never went through it"),
+    ("detach", "hidden", "non_leaf_detached_into_leaf", "made a leaf of its own"),
+    ("retain", "x", "input_instead_of_hidden", "this is x"),
+    ("", "pre", "hidden_before_activation", "before the Tanh"),
+    ("twice", "hidden", "accumulated_twice", "twice the right value"),
+    ("sum", "hidden", "other_loss", "net(x).sum()"),
+    ("retain", "hidden.grad", None, "pass hidden itself"),
+    ("retain", "list", None, "pass hidden itself"),
+    ("retain", "out", None, "the network's output"),
 ])
 def test_9_1_wrong_answers_are_named(fix, answer, mistake, says) -> None:
-    wrong = verdict("fix_non_leaf_grad", h_cell(fix, answer))
+    wrong = verdict("fix_non_leaf_grad", hidden_cell(fix, answer))
     assert wrong.mistake == mistake
     assert says in said(wrong)
 
 
-def test_9_1_the_kept_gradient_passes() -> None:
-    check(f"{EX}.fix_non_leaf_grad", h_cell("retain"))
+@pytest.mark.parametrize("fix", ["retain", "functional"])
+def test_9_1_the_kept_gradient_passes(fix) -> None:
+    check(f"{EX}.fix_non_leaf_grad", hidden_cell(fix))
 
 
-# --- 9.2: the in-place multiplication -----------------------------------------------------------------
+def test_9_1_the_network_leaves_the_random_state_alone() -> None:
+    torch.manual_seed(5)
+    before = torch.get_rng_state().clone()
+    first, second = ex.clinic_net(), ex.clinic_net()
+    assert torch.equal(torch.get_rng_state(), before)
+    assert all(torch.equal(p, q) for p, q in zip(first.parameters(), second.parameters()))
 
-def sigmoid_cell(fix: str):
+
+# --- 9.2: the in-place change of a saved input -----------------------------------------------------------
+
+def tripling_cell(fix: str):
     x = torch.tensor([0.0, 1.0, 2.0], requires_grad=True)
-    s = torch.sigmoid(2 * x) if fix == "inside" else torch.sigmoid(x)
-    if fix == "data":
-        s.data.mul_(2)
+    h = x * 2
+    if fix == "moved":
+        h.mul_(3)
+    y = (h.detach() if fix == "detach" else h.clone() if fix == "clone_y" else h) ** 2
+    if fix in ("detach", "clone_y"):
+        h.mul_(3)
+    elif fix == "data":
+        h.data.mul_(3)
     elif fix == "discarded":
-        s.mul(2)
-    elif fix == "clone":
-        s = s.clone()
-        s.mul_(2)
+        h.mul(3)
     elif fix == "new":
-        s = s * 2
-    s.sum().backward()
-    if fix == "scaled":
-        x.grad *= 2
-    return x.grad
+        h = h * 3
+    elif fix == "clone":
+        h = h.clone()
+        h.mul_(3)
+    (y + h).sum().backward()
+    if fix == "by_hand":
+        x.grad += 4
+    return x if fix == "x" else x.grad
 
 
 @pytest.mark.parametrize("fix, mistake", [
-    ("deleted", "factor_two_dropped"), ("discarded", "factor_two_dropped"), ("data", "inplace_through_data"),
-    ("inside", "factor_inside_sigmoid"), ("scaled", "gradient_scaled_by_hand"),
+    ("deleted", "factor_dropped"), ("discarded", "factor_dropped"), ("data", "inplace_through_data"),
+    ("moved", "inplace_moved_earlier"), ("detach", "saved_input_detached"), ("x", "tensor_instead_of_gradient"),
+    ("by_hand", "gradient_scaled_by_hand"),
 ])
 def test_9_2_wrong_answers_are_named(fix, mistake) -> None:
-    assert verdict("fix_inplace", sigmoid_cell(fix)).mistake == mistake
+    assert verdict("fix_inplace", tripling_cell(fix)).mistake == mistake
 
 
-def test_9_2_the_values_of_s_are_named() -> None:
-    s = 2 * torch.sigmoid(torch.tensor([0.0, 1.0, 2.0]))
-    assert verdict("fix_inplace", s).mistake == "output_instead_of_gradient"
+def test_9_2_passing_x_itself_is_named() -> None:
+    """Review C8: x itself (the leaf) is named, not answered with "other numbers"."""
+    wrong = verdict("fix_inplace", tripling_cell("x"))
+    assert "this is x itself, not its gradient: pass x.grad" in said(wrong)
 
 
-@pytest.mark.parametrize("fix", ["new", "clone"])
+@pytest.mark.parametrize("fix", ["new", "clone", "clone_y"])
 def test_9_2_out_of_place_fixes_pass(fix) -> None:
-    check(f"{EX}.fix_inplace", sigmoid_cell(fix))
-    check(f"{EX}.fix_inplace", sigmoid_cell(fix).tolist())
+    check(f"{EX}.fix_inplace", tripling_cell(fix))
+    check(f"{EX}.fix_inplace", tripling_cell(fix).tolist())
 
 
-# --- 9.3: safe_sqrt -------------------------------------------------------------------------------------
+# --- 9.3: safe_log --------------------------------------------------------------------------------------
 
 class ClampBefore214(torch.autograd.Function):
     """clamp(min=0) with the gradient torch < 2.14 gives: 1 at the boundary x = 0."""
@@ -146,107 +177,143 @@ class ClampFrom214(ClampBefore214):
         return torch.where(x > 0, grad, torch.zeros_like(grad))
 
 
-HIDDEN = "sqrt_still_sees_nonpositive"
+UNSAFE = "nan_through_where"
 
 
-@pytest.mark.parametrize("safe_sqrt, mistake, says", [
-    (lambda x: torch.where(x > 0, torch.sqrt(x), 0.0), "nan_through_where", "0 × NaN = NaN"),
-    (lambda x: torch.nan_to_num(torch.sqrt(x)), "nan_through_where", "0 × NaN = NaN"),
-    (lambda x: torch.sqrt(x.clamp(min=0)), HIDDEN, "clamp's gradient at 0 changed in torch 2.14"),
-    (lambda x: torch.sqrt(ClampBefore214.apply(x)), HIDDEN, "sqrt still receives those inputs"),
-    (lambda x: torch.sqrt(ClampFrom214.apply(x)), HIDDEN, "sqrt still receives those inputs"),
-    (lambda x: torch.sqrt(torch.relu(x)), HIDDEN, "(here at SqrtBackward0)"),
-    (lambda x: torch.where(x > 0, torch.sqrt(torch.where(x > 0, x, 0.0)), 0.0), HIDDEN, "SqrtBackward0"),
-    (lambda x: torch.where(x > 0, x, 0.0) ** 0.5, HIDDEN, "PowBackward0"),
-    (lambda x: ex._safe_sqrt_reference(x).detach(), "result_detached", "carries no graph"),
-    (torch.sqrt, None, "its values contain NaN"),
-    (lambda x: torch.sqrt(torch.abs(x)), None, "the values are wrong"),
-    (lambda x: torch.stack([v.sqrt() if v > 0 else v * 0 for v in x]), None, "Boolean value of Tensor"),
-    (ex._safe_sqrt_reference(torch.tensor([-2.0, 4.0])), None, "pass the function itself"),
+@pytest.mark.parametrize("safe_log, mistake, says", [
+    (lambda x: torch.where(x > 0, torch.log(x), 0.0), UNSAFE, "0 × inf = NaN"),
+    (lambda x: torch.nan_to_num(torch.log(x), nan=0.0, neginf=0.0), UNSAFE, "0 × inf = NaN"),
+    (lambda x: torch.where(x > 0, torch.log(x.abs()), 0.0), UNSAFE, "0 × inf = NaN"),
+    (lambda x: torch.where(x > 0, torch.log(x.clamp(min=0)), 0.0), UNSAFE, "clamp's gradient at its boundary"),
+    (lambda x: torch.where(x > 0, torch.log(ClampBefore214.apply(x)), 0.0), UNSAFE, "log still receives"),
+    (lambda x: torch.where(x > 0, torch.log(ClampFrom214.apply(x)), 0.0), UNSAFE, "log still receives"),
+    (lambda x: torch.where(x > 0, torch.log(torch.relu(x)), 0.0), UNSAFE, "(here in LogBackward0)"),
+    (lambda x: torch.where(x > 0, torch.log(torch.where(x > 0, x, 0.0)), 0.0), UNSAFE, "A later step drops it"),
+    (lambda x: ex._safe_log_reference(x).detach(), "result_detached", "carries no graph"),
+    (torch.log, None, "its values contain NaN"),
+    (lambda x: torch.log(x) * (x > 0), None, "its values contain NaN"),
+    (lambda x: torch.log(x.clamp(min=0)), None, "its values contain NaN"),
+    (lambda x: torch.log1p(torch.relu(x)), None, "the values are wrong"),
+    (lambda x: torch.stack([v.log() if v > 0 else v * 0 for v in x]), None, "Boolean value of Tensor"),
+    (ex._safe_log_reference(torch.tensor([-2.0, 4.0])), None, "pass the function itself"),
     (lambda x: [0.0] * 5, None, "it returned a list"),
 ])
-def test_9_3_wrong_answers_are_named(safe_sqrt, mistake, says) -> None:
-    wrong = verdict("safe_sqrt", safe_sqrt)
+def test_9_3_wrong_answers_are_named(safe_log, mistake, says) -> None:
+    wrong = verdict("safe_log", safe_log)
     assert wrong.mistake == mistake
     assert says in said(wrong)
 
 
 def test_the_clamp_answer_fails_with_either_clamp_gradient_and_the_same_name() -> None:
     """Issue 19: the same verdict whether clamp's gradient at 0 is 1 (torch < 2.14) or 0 (torch >= 2.14)."""
-    names = {verdict("safe_sqrt", lambda x, f=f: torch.sqrt(f.apply(x))).mistake
-             for f in (ClampBefore214, ClampFrom214)}
-    reset_attempts()
-    names.add(verdict("safe_sqrt", lambda x: torch.sqrt(x.clamp(min=0))).mistake)
-    assert names == {HIDDEN}
+    names = set()
+    for clamp in (ClampBefore214.apply, ClampFrom214.apply, lambda x: x.clamp(min=0)):
+        reset_attempts()
+        names.add(verdict("safe_log", lambda x, c=clamp: torch.where(x > 0, torch.log(c(x)), 0.0)).mistake)
+    assert names == {UNSAFE}
 
 
-class SafeSqrt(torch.autograd.Function):
+def test_9_3_mentions_clamp_only_to_answers_that_called_it() -> None:
+    """Review C5: a learner who never used clamp is not told about clamp's gradient."""
+    for safe_log in (lambda x: torch.where(x > 0, torch.log(x), 0.0),
+                     lambda x: torch.where(x > 0, torch.log(torch.where(x > 0, x, 0.0)), 0.0)):
+        reset_attempts()
+        assert "clamp" not in said(verdict("safe_log", safe_log))
+
+
+class SafeLog(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return torch.where(x > 0, x.clamp(min=1e-30).sqrt(), torch.zeros_like(x))
+        return torch.where(x > 0, x.clamp(min=1e-30).log(), torch.zeros_like(x))
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return torch.where(x > 0, grad * 0.5 / x.clamp(min=1e-30).sqrt(), torch.zeros_like(grad))
+        return torch.where(x > 0, grad / x.clamp(min=1e-30), torch.zeros_like(grad))
 
 
 def masked(x):
     out = torch.zeros_like(x)
-    out[x > 0] = torch.sqrt(x[x > 0])
+    out[x > 0] = torch.log(x[x > 0])
     return out
 
 
-@pytest.mark.parametrize("safe_sqrt", [
-    masked, SafeSqrt.apply,
-    lambda x: torch.sqrt(x.clamp(min=1e-12)) * (x > 0),
-    lambda x: torch.where(x > 0, torch.where(x > 0, x, 1.0).sqrt(), 0.0),
-    lambda x: torch.where(x > 0, torch.sqrt(torch.where(x > 0, x, torch.ones_like(x))), torch.zeros_like(x)),
+@pytest.mark.parametrize("safe_log", [
+    masked, SafeLog.apply,
+    lambda x: torch.where(x > 0, torch.log(x.clamp(min=1e-12)), 0.0),
+    lambda x: torch.log(torch.where(x > 0, x, 1.0)),
+    lambda x: torch.where(x >= 0, torch.log(torch.where(x > 0, x, 1.0)), 0.0),
+    lambda x: torch.where(x > 0, torch.where(x > 0, x, 1.0).log(), 0.0),
+    lambda x: torch.where(x > 0, torch.log(torch.where(x > 0, x, torch.ones_like(x))), torch.zeros_like(x)),
 ])
-def test_9_3_other_correct_functions_pass(safe_sqrt) -> None:
-    check(f"{EX}.safe_sqrt", safe_sqrt)
+def test_9_3_other_correct_functions_pass(safe_log) -> None:
+    check(f"{EX}.safe_log", safe_log)
 
 
-# --- 9.4: the running total -----------------------------------------------------------------------------
+# --- 9.4: the smoothed loss -----------------------------------------------------------------------------
 
-def running(add: str):
-    torch.manual_seed(9)
-    X, Y = torch.randn(5, 3), torch.randn(5)
-    w = torch.zeros(3, requires_grad=True)
-    total, losses = 0.0, []
-    for i in range(5):
-        loss = (X[i] @ w - Y[i]) ** 2
-        loss.backward()
-        if add == "tensor":
-            total += loss
-        elif add == "detach":
-            total += loss.detach()
-        elif add == "replace":
-            total = loss.item()
-        elif add == "list":
-            losses.append(loss.item())
-        else:
-            total += loss.item()
-    return losses if add == "list" else total
+def smoothed_as(kind: str):
+    """The learner's smoothed(losses), as typed."""
+    def smoothed(losses):
+        smooth, history, kept = 0.0, [], []
+        for loss in losses:
+            if kind == "tensor":
+                smooth = 0.9 * smooth + 0.1 * loss
+            elif kind == "no_grad":
+                with torch.no_grad():
+                    smooth = 0.9 * smooth + 0.1 * loss
+            elif kind == "detach":
+                smooth = 0.9 * smooth + 0.1 * loss.detach()
+            elif kind == "float":
+                smooth = 0.9 * smooth + 0.1 * float(loss)
+            elif kind == "swapped":
+                smooth = 0.1 * smooth + 0.9 * loss.item()
+            elif kind == "kept_losses":
+                kept.append(loss)
+                smooth = 0.9 * smooth + 0.1 * loss.item()
+            elif kind == "previous":
+                previous = loss                # keeps one graph: the one just handed out
+                smooth = 0.9 * smooth + 0.1 * previous.item()
+            else:
+                smooth = 0.9 * smooth + 0.1 * loss.item()
+            history.append(smooth)
+        return history
+
+    return smoothed
+
+
+def converted_at_the_end(losses):
+    return [value.item() for value in smoothed_as("tensor")(losses)]
 
 
 @pytest.mark.parametrize("answer, mistake, says", [
-    (lambda: running("tensor"), "total_keeps_graph", "still a tensor with a graph"),
-    (lambda: running("item") / 5, "average_instead_of_total", "the average"),
-    (lambda: running("replace"), "total_replaced_not_added", "only the last loss"),
-    (lambda: running("list"), None, "the total is one number"),
-    (lambda: running("item") + 1.0, None, "not the sum of the five losses"),
+    (smoothed_as("tensor"), "total_keeps_graph", "still tensors with a graph"),
+    (converted_at_the_end, "total_keeps_graph", "graphs were kept alive while the loop ran"),
+    (smoothed_as("kept_losses"), "total_keeps_graph", "graphs were kept alive while the loop ran"),
+    (smoothed_as("swapped"), "smoothing_weights_swapped", "the two weights are swapped"),
+    (lambda losses: [loss.item() for loss in losses], "losses_not_smoothed", "each loss itself"),
+    (lambda losses: smoothed_as("item")(losses)[-1], "last_value_only", "only the last"),
+    (lambda losses: [0.0, *smoothed_as("item")(losses)], "start_value_included", "starts with the starting value"),
+    (lambda losses: smoothed_as("item")(list(losses)[:3]), "total_keeps_graph", "graphs were kept alive"),
+    (lambda losses: len(losses), None, "your code raised TypeError"),
 ])
 def test_9_4_wrong_answers_are_named(answer, mistake, says) -> None:
-    wrong = verdict("running_loss", answer())
+    wrong = verdict("smoothed_loss", answer)
     assert wrong.mistake == mistake
     assert says in said(wrong)
 
 
-@pytest.mark.parametrize("add", ["item", "detach"])
-def test_9_4_totals_without_a_graph_pass(add) -> None:
-    check(f"{EX}.running_loss", running(add))
+@pytest.mark.parametrize("kind", ["item", "float", "no_grad", "detach", "previous"])
+def test_9_4_loops_that_keep_no_graph_pass(kind) -> None:
+    check(f"{EX}.smoothed_loss", smoothed_as(kind))
+
+
+def test_9_4_the_losses_are_made_one_at_a_time_and_watched() -> None:
+    losses = ex.Losses(6, seed=1)
+    kept = [loss for loss in losses]
+    assert losses.alive == [0, 0, 1, 2, 3, 4, 5] and len(kept) == 6
+    assert list(losses) == []   # one pass, like a data loader's epoch
 
 
 # --- 9.5: which raise -----------------------------------------------------------------------------------
@@ -291,9 +358,9 @@ def test_the_element_0_entry_shows_the_message_its_trigger_gives() -> None:
 def test_the_inplace_message_names_the_operation_as_the_prose_says() -> None:
     nb = nbformat.read(CHAPTER, as_version=4)
     named = set(re.findall(r"which is output 0 of (\w+),", stored_streams(nb)))
-    assert named and named <= {"Exp", "ExpBackward0", "Sigmoid", "SigmoidBackward0"}
+    assert named and named <= {"Exp", "ExpBackward0", "Mul", "MulBackward0"}
     prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    assert "`ExpBackward0`" in prose and "`SigmoidBackward0`" in prose
+    assert "`ExpBackward0`" in prose and "`MulBackward0`" in prose
 
 
 def test_both_device_messages_the_chapter_quotes_are_in_the_installed_torch() -> None:
@@ -309,3 +376,39 @@ def test_both_device_messages_the_chapter_quotes_are_in_the_installed_torch() ->
     prose = "\n".join(c.source for c in nbformat.read(CHAPTER, as_version=4).cells if c.cell_type == "markdown")
     assert "but found at least two devices, cuda:0 and cpu!" in prose
     assert "but got mat1 is on cpu, different from other tensors on cuda:0" in prose
+
+
+# --- what the chapter says each torch version prints, where those versions are installed ------------------
+
+COMPAT = sorted((Path(__file__).resolve().parents[2] / ".compat").glob("*/bin/python"))
+NAMES_SNIPPET = """
+import torch
+def named(make):
+    try:
+        make()
+    except RuntimeError as err:
+        return str(err).split("which is output 0 of ")[1].split(",")[0]
+def exp_case():
+    x = torch.tensor([0.0, 1.0, 2.0], requires_grad=True); y = x.exp(); y += 1; y.sum().backward()
+def tripling_case():
+    x = torch.tensor([0.0, 1.0, 2.0], requires_grad=True); h = x * 2; y = h ** 2; h.mul_(3); (y + h).sum().backward()
+print(torch.__version__.split("+")[0], named(exp_case), named(tripling_case))
+"""
+
+
+@pytest.mark.skipif(not COMPAT, reason="no compatibility environments (./course compat builds them in .compat/)")
+@pytest.mark.parametrize("python", COMPAT, ids=[p.parts[-3] for p in COMPAT])
+def test_the_inplace_message_names_the_operation_as_the_prose_says_for_each_version(python: Path) -> None:
+    """Section 5 and exercise 9.2: torch 2.13 to 2.15 print `Exp` and `Mul`; torch 2.3 to 2.11 print
+    `ExpBackward0` and `MulBackward0`."""
+    import subprocess
+
+    done = subprocess.run([str(python), "-c", NAMES_SNIPPET], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    version, exp_name, mul_name = done.stdout.split()
+    major, minor = (int(part) for part in version.split(".")[:2])
+    short_names = (major, minor) >= (2, 13)
+    assert (exp_name, mul_name) == (("Exp", "Mul") if short_names else ("ExpBackward0", "MulBackward0")), version
+    prose = "\n".join(c.source for c in nbformat.read(CHAPTER, as_version=4).cells if c.cell_type == "markdown")
+    assert "torch 2.13 to 2.15 print `Exp`; torch 2.3 to 2.11" in " ".join(prose.split())
+    assert "(`Mul` on torch 2.13 to 2.15, `MulBackward0` on 2.3 to 2.11)" in " ".join(prose.split())

@@ -369,3 +369,55 @@ def test_the_ready_made_hvp_is_put_back() -> None:
         lambda x: (x ** 3).sum(), torch.ones(3), torch.ones(3))
     assert seen.used == ("torch.autograd.functional.hvp",)
     assert torch.autograd.functional.hvp is before
+
+
+def test_functional_hvp_takes_three_backward_passes_as_the_prose_says() -> None:
+    """Review A1: the chapter says the double backward gives the same H v as functional.hvp with two gradients,
+    while functional.hvp itself takes a third backward pass (the "double-back trick")."""
+    calls = []
+    original = torch.autograd.grad
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    f = lambda x: (x ** 2).sum() ** 2 + x.prod()  # noqa: E731
+    try:
+        torch.autograd.grad = counting
+        torch.autograd.functional.hvp(f, torch.tensor([1.0, -2.0, 0.5]), torch.tensor([1.0, 0.0, -1.0]))
+    finally:
+        torch.autograd.grad = original
+    assert len(calls) == 3
+    prose = " ".join(c.source for c in nbformat.read(NOTEBOOK_DIR / f"{CHAPTER}.ipynb", as_version=4).cells
+                     if c.cell_type == "markdown")
+    assert "takes a detour through a third backward pass" in " ".join(prose.split())
+    assert "exactly what `functional.hvp` computes" not in prose
+
+
+COMPAT = sorted((ROOT / ".compat").glob("*/bin/python"))
+UNUSED_SNIPPET = """
+import torch
+x, z = torch.tensor(2.0, requires_grad=True), torch.tensor(5.0, requires_grad=True)
+try:
+    torch.autograd.grad(x ** 2, (x, z))
+except RuntimeError as err:
+    print(torch.__version__.split("+")[0] + "|" + str(err))
+"""
+
+
+@pytest.mark.skipif(not COMPAT, reason="no compatibility environments (./course compat builds them in .compat/)")
+@pytest.mark.parametrize("python", COMPAT, ids=[p.parts[-3] for p in COMPAT])
+def test_the_allow_unused_message_is_worded_as_the_prose_says_for_each_version(python) -> None:
+    """torch 2.13 to 2.15 name the index; torch 2.3 to 2.11 say "One of the differentiated Tensors"; the tail
+    is the same in all of them."""
+    done = subprocess.run([str(python), "-c", UNUSED_SNIPPET], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    version, message = done.stdout.strip().split("|", 1)
+    major, minor = (int(part) for part in version.split(".")[:2])
+    start = ("The differentiated Tensor at index 1" if (major, minor) >= (2, 13)
+             else "One of the differentiated Tensors")
+    assert message == f"{start} appears to not have been used in the graph. Set allow_unused=True if this is the " \
+                      "desired behavior.", version
+    prose = " ".join(" ".join(c.source.split()) for c in nbformat.read(NOTEBOOK_DIR / f"{CHAPTER}.ipynb",
+                                                                     as_version=4).cells if c.cell_type == "markdown")
+    assert "torch 2.13 to 2.15 print it as above; torch 2.3 to 2.11 (Colab's 2.11 among them) say" in prose

@@ -144,18 +144,27 @@ for i in range(8):
     norms.append(w_leaf.grad.norm().item())""", ACCEPTED),
     Attempt("per_sample_norms", "torch.linalg.vector_norm", f"norms = torch.linalg.vector_norm({PER_SAMPLE}, dim=1)",
             ACCEPTED),
-    # 11.4: jacrev or jacfwd for 1000 inputs and 2 outputs
-    Attempt("forward_or_reverse", "jacfwd", 'choice = "jacfwd"', "forward_mode_for_many_inputs"),
-    Attempt("forward_or_reverse", "Forward mode", 'choice = "Forward mode"', "forward_mode_for_many_inputs"),
-    Attempt("forward_or_reverse", "the function jacfwd", "choice = jacfwd", "forward_mode_for_many_inputs"),
-    Attempt("forward_or_reverse", "same", 'choice = "same"', "modes_cost_the_same"),
-    Attempt("forward_or_reverse", "hessian, not an option", 'choice = "hessian"', "not_a_jacobian_transform"),
-    Attempt("forward_or_reverse", "the number of passes", "choice = 2", "count_not_transform"),
-    Attempt("forward_or_reverse", "a word that is no option", 'choice = "backward"', "~is not one of the options"),
-    Attempt("forward_or_reverse", "JacRev", 'choice = "JacRev"', ACCEPTED),
-    Attempt("forward_or_reverse", "torch.func.jacrev as text", 'choice = "torch.func.jacrev"', ACCEPTED),
-    Attempt("forward_or_reverse", "the function jacrev", "choice = jacrev", ACCEPTED),
-    Attempt("forward_or_reverse", "reverse mode", 'choice = "reverse mode"', ACCEPTED),
+    # 11.4: how many passes each mode needs for summary, a 40 x 25 matrix to 3 numbers
+    Attempt("passes_per_mode", "the counts swapped", 'passes = {"jacrev": 1000, "jacfwd": 3}', "modes_swapped"),
+    Attempt("passes_per_mode", "the rows of x as inputs", 'passes = {"jacrev": 3, "jacfwd": 40}',
+            "inputs_counted_by_rows"),
+    Attempt("passes_per_mode", "the columns of x as inputs", 'passes = {"jacrev": 3, "jacfwd": 25}',
+            "inputs_counted_by_rows"),
+    Attempt("passes_per_mode", "one backward for all outputs", 'passes = {"jacrev": 1, "jacfwd": 1000}',
+            "one_backward_for_all_outputs"),
+    Attempt("passes_per_mode", "one forward pass", 'passes = {"jacrev": 3, "jacfwd": 1}',
+            "one_forward_for_all_inputs"),
+    Attempt("passes_per_mode", "the Jacobian's entries", 'passes = {"jacrev": 3000, "jacfwd": 3000}',
+            "entries_not_passes"),
+    Attempt("passes_per_mode", "the old question's answer", 'passes = "jacrev"', "~expected a dict"),
+    Attempt("passes_per_mode", "one count only", 'passes = {"jacrev": 3}', "~missing the key"),
+    Attempt("passes_per_mode", "rows + columns", 'passes = {"jacrev": 3, "jacfwd": 65}', "inputs_counted_by_rows"),
+    Attempt("passes_per_mode", "the outputs for both", 'passes = {"jacrev": 3, "jacfwd": 3}', "modes_swapped"),
+    Attempt("passes_per_mode", "the inputs for both", 'passes = {"jacrev": 1000, "jacfwd": 1000}', "modes_swapped"),
+    Attempt("passes_per_mode", "counted from the shapes", """J = jacrev(summary)(matrix)
+passes = {"jacrev": J.shape[0], "jacfwd": J[0].numel()}""", ACCEPTED),
+    Attempt("passes_per_mode", "tensors", 'passes = {"jacrev": torch.tensor(3), "jacfwd": torch.tensor(40 * 25)}',
+            ACCEPTED),
     # 11.5: gradients with respect to the inputs
     Attempt("input_gradients", "argnums left out: the gradient for w",
             "input_grads = vmap(grad(sample_loss), in_dims=(None, 0, 0))(w8, X8, Y8)", "gradient_wrt_first_argument"),
@@ -337,3 +346,32 @@ def test_the_hvp_cases_include_one_under_vmap() -> None:
 
     assert any(isinstance(case.inputs()[2], Directions) for case in HVP_FUNC_CASES)
     assert HVP_FUNC_CASES[-1].name.endswith("under vmap over 4 directions v")
+
+
+def test_no_cell_before_exercise_11_6_runs_its_answer() -> None:
+    """Review B4: the Hessian-vector section states the idea; the jvp of grad(f) is written in exercise 11.6 only."""
+    nb = nbformat.read(NOTEBOOK_DIR / f"{CHAPTER}.ipynb", as_version=4)
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    at = next(i for i, source in enumerate(code) if "hvp_with_func" in source)
+    assert not any(re.search(r"jvp\(\s*grad\(", source) for source in code[:at])
+
+
+COMPAT = sorted((ROOT / ".compat").glob("*/bin/python"))
+JIT_SNIPPET = """
+import course_utils, torch
+from torch.func import jacfwd
+device = course_utils.start_chapter(seed=0)
+jacfwd(lambda x: torch.stack([x[0] * x[1], x[1] ** 2 + torch.sin(x[2])]))(torch.tensor([1.0, 2.0, 0.0]))
+import warnings
+warnings.warn("still shown", UserWarning)   # every other warning still shows
+"""
+
+
+@pytest.mark.skipif(not COMPAT, reason="no compatibility environments (./course compat builds them in .compat/)")
+@pytest.mark.parametrize("python", COMPAT, ids=[p.parts[-3] for p in COMPAT])
+def test_the_first_jacfwd_prints_no_warning_after_start_chapter(python) -> None:
+    """The prose says start_chapter hides torch's own torch.jit.script warning (torch >= 2.14) and nothing else."""
+    done = subprocess.run([str(python), "-c", JIT_SNIPPET], capture_output=True, text=True, timeout=300, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), "COURSE_PROGRESS_FILE": "off"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "jit" not in done.stderr and "still shown" in done.stderr, done.stderr

@@ -8,6 +8,8 @@ order, as a learner does, and requires the stored output.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -57,55 +59,76 @@ def verdict(exercise_id: str, answer) -> WrongAnswer:
 # --- 12.1 -----------------------------------------------------------------------------------------
 
 def in_place(grad):
-    return grad.clamp_(-0.5, 0.5)
+    return grad.nan_to_num_(0.0, 0.0, 0.0)
 
 
 def by_assignment(grad):
-    grad[grad > 0.5] = 0.5
-    grad[grad < -0.5] = -0.5
+    grad[~torch.isfinite(grad)] = 0
     return grad
 
 
 def forgot_return(grad):
-    grad.clamp(-0.5, 0.5)
+    torch.where(torch.isfinite(grad), grad, torch.zeros_like(grad))
 
 
 def in_float64(grad):
-    return grad.double().clamp(-0.5, 0.5)
+    return torch.where(torch.isfinite(grad), grad.double(), 0.0)
 
 
-def python_min_max(grad):
-    return min(max(grad, -0.5), 0.5)
+def nan_only(grad):
+    return torch.where(torch.isnan(grad), torch.zeros_like(grad), grad)
+
+
+def inf_only(grad):
+    return torch.where(torch.isinf(grad), torch.zeros_like(grad), grad)
+
+
+def by_equality(grad):                                   # NaN == NaN is False: the NaN survives
+    return torch.where((grad == float("nan")) | (grad.abs() == float("inf")), torch.zeros_like(grad), grad)
+
+
+def plus_inf_and_nan(grad):
+    return torch.where(torch.isnan(grad) | (grad == float("inf")), torch.zeros_like(grad), grad)
+
+
+def all_or_nothing(grad):
+    if torch.isfinite(grad).all():
+        return grad
+    return torch.zeros_like(grad)
 
 
 def as_numpy(grad):
-    return grad.clamp(-0.5, 0.5).numpy()
+    return np.nan_to_num(grad.numpy(), nan=0.0, posinf=0.0, neginf=0.0)
 
 
-def by_norm(grad):
-    return grad * min(1.0, 0.5 / grad.norm().item())
+def python_if(grad):
+    return grad if torch.isfinite(grad) else torch.zeros_like(grad)
 
 
-CLIP_WRONG = [
-    (lambda grad: grad.clamp(-1.0, 1.0), "clip_range_of_the_example"),
+NON_FINITE_WRONG = [
     (in_place, "hook_modified_its_argument"),
     (by_assignment, "hook_modified_its_argument"),
     (forgot_return, "hook_returned_none"),
-    (lambda grad: torch.clamp(grad, max=0.5), "clipped_one_side_only"),
-    (lambda grad: torch.clamp(grad, min=-0.5), "clipped_one_side_only"),
     (in_float64, "hook_changed_dtype"),
-    (lambda grad: grad * 0.5, "scaled_instead_of_clipped"),
+    (nan_only, "inf_left_in_place"),
+    (inf_only, "nan_left_in_place"),
+    (by_equality, "nan_left_in_place"),
+    (plus_inf_and_nan, "inf_left_in_place"),
+    (lambda grad: torch.nan_to_num(grad), "inf_became_largest_float"),
+    (lambda grad: torch.nan_to_num(grad, nan=0.0, posinf=1.0, neginf=-1.0), "replaced_by_other_numbers"),
+    (all_or_nothing, "zeroed_the_whole_gradient"),
+    (lambda grad: grad[torch.isfinite(grad)], "mask_selected_elements"),
+    (lambda grad: torch.where(torch.isfinite(grad), grad, 0.0).clamp(-1.0, 1.0), "finite_elements_changed"),
     (as_numpy, "hook_returned_no_tensor"),
-    (by_norm, "clipped_the_norm"),
-    (lambda grad: grad.clamp(-0.5, 0.5).flatten()[:1], "hook_changed_shape"),
-    (python_min_max, None),                               # "your code raised RuntimeError: Boolean value ..."
-    (torch.tensor([1.0, -0.5]), None),                    # the hook was called: "pass the hook itself"
+    (lambda grad: torch.where(torch.isfinite(grad), grad, 0.0).sum(), "hook_changed_shape"),
+    (python_if, None),                                    # "your code raised RuntimeError: Boolean value ..."
+    (torch.tensor([1.0, 0.0]), None),                     # the hook was called: "pass the hook itself"
 ]
 
 
-@pytest.mark.parametrize("answer,mistake", CLIP_WRONG)
-def test_clip_hook_wrong_answers_are_named(answer, mistake) -> None:
-    assert verdict("hooks.clip_hook", answer).mistake == mistake
+@pytest.mark.parametrize("answer,mistake", NON_FINITE_WRONG)
+def test_non_finite_hook_wrong_answers_are_named(answer, mistake) -> None:
+    assert verdict("hooks.zero_non_finite", answer).mistake == mistake
 
 
 def test_the_float64_hook_is_the_one_torch_refuses() -> None:
@@ -114,27 +137,48 @@ def test_the_float64_hook_is_the_one_torch_refuses() -> None:
     x.register_hook(in_float64)
     with pytest.raises(RuntimeError, match="changed the type of value"):
         (2 * x).sum().backward()
-    message = " ".join(str(verdict("hooks.clip_hook", in_float64)).split())
+    message = " ".join(str(verdict("hooks.zero_non_finite", in_float64)).split())
     assert "torch.float64 tensor for a torch.float32 gradient" in message
 
 
-def test_clip_hook_accepts_other_correct_forms(capsys) -> None:
+def test_nan_to_num_with_its_defaults_keeps_enormous_gradients() -> None:
+    """Why inf_became_largest_float is a mistake: the default turns inf into the largest float, not 0."""
+    assert torch.nan_to_num(torch.tensor([float("inf")])).item() == torch.finfo(torch.float32).max
+
+
+def test_non_finite_hook_accepts_other_correct_forms(capsys) -> None:
     def printing(grad):
         print("hook got", tuple(grad.shape))
-        return grad.clamp(-0.5, 0.5)
+        return grad.nan_to_num(nan=0.0, posinf=0.0, neginf=0.0)
 
-    for answer in [lambda grad: torch.from_numpy(np.clip(grad.numpy(), -0.5, 0.5)), printing,
-                   lambda grad: grad.clip(min=-0.5, max=0.5)]:
-        check("hooks.clip_hook", answer)
-    assert capsys.readouterr().out.count("Correct: hooks.clip_hook") == 3
+    def copy_then_assign(grad):
+        new = grad.clone()
+        new[~torch.isfinite(new)] = 0.0
+        return new
+
+    for answer in [lambda grad: torch.where(torch.isfinite(grad), grad, 0.0), printing, copy_then_assign,
+                   lambda grad: grad.masked_fill(~grad.isfinite(), 0)]:
+        check("hooks.zero_non_finite", answer)
+    assert capsys.readouterr().out.count("Correct: hooks.zero_non_finite") == 4
 
 
-def test_the_hint_no_longer_gives_the_answer() -> None:
+def test_the_hint_and_first_step_name_no_call() -> None:
     from course_utils.checks import EXERCISES
 
-    exercise = EXERCISES["hooks.clip_hook"]
+    exercise = EXERCISES["hooks.zero_non_finite"]
     for text in (exercise.hint, exercise.first_step):
-        assert "clamp" not in text and "clip(" not in text.replace("clip_to_half(", "")
+        calls = ("isfinite", "where(", ".where", "nan_to_num", "masked_fill", "isnan", "isinf")
+        assert not any(call in text for call in calls)
+
+
+def test_the_chapter_never_runs_a_hook_on_nan_or_inf() -> None:
+    """12.1 is a transfer task: no cell before it shows a hook that handles NaN or inf."""
+    import nbformat
+
+    nb = nbformat.read(NOTEBOOK_DIR / "12_hooks.ipynb", as_version=4)
+    exercise = next(i for i, c in enumerate(nb.cells) if "### Exercise 12.1" in c.source)
+    code = "\n".join(c.source for c in nb.cells[:exercise] if c.cell_type == "code")
+    assert not re.search(r"isfinite|nan_to_num|\bnan\b|\binf\b", code)
 
 
 # --- 12.2 and 12.3 --------------------------------------------------------------------------------

@@ -195,9 +195,21 @@ def test_second_difference_wrong_answers(answer, mistake) -> None:
 
 @pytest.mark.parametrize("answer,mistake", [
     ({"log_cosh"}, "tested_positive_inputs_only"), ({"leaky_relu"}, "tested_through_sum_only"),
-    (set(), "found_no_bug"), ({"leaky_relu", "swish"}, None), ({"leakyrelu", "log_cosh"}, None)])
+    (set(), "found_no_bug"), ({"smooth_abs", "leaky_relu", "swish", "log_cosh"}, "all_flagged_float32"),
+    ({"leaky_relu", "swish"}, None), ({"leakyrelu", "log_cosh"}, None)])
 def test_find_the_buggy_wrong_answers(answer, mistake) -> None:
     assert verdict("custom_functions_gradcheck.find_the_buggy", answer).mistake == mistake
+
+
+def test_gradcheck_in_float32_flags_every_suspect() -> None:
+    """Why all_flagged_float32 is a named mistake: the chapter's float32 trap, applied to the suspects."""
+    from course_utils.exercises.custom_functions_gradcheck import SUSPECTS
+
+    x = torch.linspace(-2, 2, 9).requires_grad_()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        flagged = {name for name, f in SUSPECTS.items() if not gradcheck(f.apply, (x,), raise_exception=False)}
+    assert flagged == set(SUSPECTS)
 
 
 class _Pow(torch.autograd.Function):
@@ -232,6 +244,19 @@ def pow_numpy(ctx, g):
     return g * ctx.n * torch.from_numpy(np.power(x.detach().numpy(), ctx.n - 1)), None
 
 
+def pow_from_output(ctx, g):
+    x, out = ctx.saved_tensors
+    return g * ctx.n * out / x, None
+
+
+class _PowSavingOutput(_Pow):
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        x, n = inputs
+        ctx.save_for_backward(x, output)
+        ctx.n = n
+
+
 def pow_no_grad(ctx, g):
     (x,) = ctx.saved_tensors
     with torch.no_grad():
@@ -248,7 +273,9 @@ def pow_no_grad(ctx, g):
     (pow_n(pow_right, once=True), "marked_once_differentiable"),
     (pow_n(lambda ctx, g: (g * ctx.n * ctx.saved_tensors[0] ** ctx.n, None)), "power_not_lowered"),
     (pow_n(lambda ctx, g: (g * ctx.saved_tensors[0] ** (ctx.n - 1), None)), "dropped_the_factor_n"),
-    (pow_n(lambda ctx, g: (ctx.n * ctx.saved_tensors[0] ** (ctx.n - 1), None)), "grad_output_dropped")])
+    (pow_n(lambda ctx, g: (ctx.n * ctx.saved_tensors[0] ** (ctx.n - 1), None)), "grad_output_dropped"),
+    (type("PowN", (_PowSavingOutput,), {"backward": staticmethod(pow_from_output)}), "divided_by_x"),
+    (pow_n(lambda ctx, g: (g * ctx.n * ctx.saved_tensors[0] ** ctx.n / ctx.saved_tensors[0], None)), "divided_by_x")])
 def test_pow_wrong_answers(answer, mistake) -> None:
     assert verdict("custom_functions_gradcheck.pow_backward", answer).mistake == mistake
 

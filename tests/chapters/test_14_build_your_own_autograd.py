@@ -124,12 +124,47 @@ def my_unbroadcast(grad, shape):
     Attempt("unbroadcast", "reshaped instead of summed", """
 def my_unbroadcast(grad, shape):
     return grad.reshape(shape)""", "~your code raised ValueError"),
-    Attempt("unbroadcast", "right, the chapter's own", "my_unbroadcast = unbroadcast", ACCEPTED),
-    Attempt("unbroadcast", "right, with tuples of axes", """
+    Attempt("unbroadcast", "the chapter's own, which trusts its caller", "my_unbroadcast = unbroadcast",
+            "impossible_shape_accepted"),
+    Attempt("unbroadcast", "only too many axes refused", """
 def my_unbroadcast(grad, shape):
+    if len(shape) > grad.ndim:
+        raise ValueError("too many axes")
+    return unbroadcast(grad, shape)""", "impossible_shape_accepted"),
+    Attempt("unbroadcast", "refused with assert", """
+def my_unbroadcast(grad, shape):
+    assert np.broadcast_shapes(shape, grad.shape) == grad.shape
+    return unbroadcast(grad, shape)""", "wrong_exception_type"),
+    Attempt("unbroadcast", "the rule checked from the left", """
+def my_unbroadcast(grad, shape):
+    for size, full in zip(shape, grad.shape):
+        if size not in (1, full):
+            raise ValueError(f"{shape} cannot broadcast to {grad.shape}")
+    return unbroadcast(grad, shape)""", "aligned_from_the_left"),
+    Attempt("unbroadcast", "impossible axes ignored when they are not 1", """
+def my_unbroadcast(grad, shape):
+    if len(shape) > grad.ndim:
+        raise ValueError("too many axes")
+    grad = grad.sum(axis=tuple(range(grad.ndim - len(shape))))
+    for axis, size in enumerate(shape):
+        if size == 1:
+            grad = grad.sum(axis=axis, keepdims=True)
+    return grad""", "impossible_shape_accepted"),
+    Attempt("unbroadcast", "right, with np.broadcast_shapes and tuples of axes", """
+def my_unbroadcast(grad, shape):
+    if np.broadcast_shapes(shape, grad.shape) != grad.shape:
+        raise ValueError(f"{shape} does not broadcast to {grad.shape}")
     grad = grad.sum(axis=tuple(range(grad.ndim - len(shape))))
     axes = tuple(i for i, size in enumerate(shape) if size == 1)
     return grad.sum(axis=axes, keepdims=True)""", ACCEPTED),
+    Attempt("unbroadcast", "right, the rule by hand, then the chapter's function", """
+def my_unbroadcast(grad, shape):
+    if len(shape) > grad.ndim:
+        raise ValueError(f"{shape} has more axes than {grad.shape}")
+    for size, full in zip(reversed(shape), reversed(grad.shape)):
+        if size != 1 and size != full:
+            raise ValueError(f"{shape} cannot broadcast to {grad.shape}")
+    return unbroadcast(grad, shape)""", ACCEPTED),
     # 14.3: the backward of a sum over one axis
     Attempt("sum_backward", "broadcast_to straight away", """
 def my_sum_backward(grad_out, shape, axis):
@@ -248,8 +283,9 @@ def my_topological_order(root):
     Attempt("topological_order", "a set", """
 def my_topological_order(root):
     return set(topological_order(root))""", "~it should return a list of nodes"),
-    Attempt("topological_order", "right, the chapter's own sort", "my_topological_order = topological_order", ACCEPTED),
-    Attempt("topological_order", "right, by longest distance from the root", """
+    Attempt("topological_order", "the chapter's own sort", "my_topological_order = topological_order",
+            "not_kahns_algorithm"),
+    Attempt("topological_order", "by longest distance from the root", """
 def my_topological_order(root):
     depth, stack = {root: 0}, [root]
     while stack:
@@ -258,7 +294,45 @@ def my_topological_order(root):
             if depth.get(parent, -1) < depth[node] + 1:
                 depth[parent] = depth[node] + 1
                 stack.append(parent)
-    return sorted(depth, key=depth.get)""", ACCEPTED),
+    return sorted(depth, key=depth.get)""", "not_kahns_algorithm"),
+    Attempt("topological_order", "right, Kahn with a queue", """
+def my_topological_order(root):
+    uses, stack, seen = {}, [root], {root}
+    while stack:
+        for parent in stack.pop().parents:
+            uses[parent] = uses.get(parent, 0) + 1
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    order, ready = [], [root]
+    while ready:
+        node = ready.pop(0)
+        order.append(node)
+        for parent in node.parents:
+            uses[parent] -= 1
+            if uses[parent] == 0:
+                ready.append(parent)
+    return order""", ACCEPTED),
+    Attempt("topological_order", "right, Kahn with collections.Counter and a deque", """
+from collections import Counter, deque
+def my_topological_order(root):
+    uses, todo, seen = Counter(), [root], {root}
+    while todo:
+        node = todo.pop()
+        uses.update(node.parents)
+        for parent in node.parents:
+            if parent not in seen:
+                seen.add(parent)
+                todo.append(parent)
+    order, ready = [], deque([root])
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for parent in reversed(node.parents):
+            uses[parent] -= 1
+            if uses[parent] == 0:
+                ready.append(parent)
+    return order""", ACCEPTED),
 ]
 
 
@@ -390,8 +464,8 @@ def test_running_the_value_cell_again_keeps_its_operators() -> None:
 
 
 def test_the_order_check_holds_torchs_rule_on_its_own_graphs() -> None:
-    """The reference order of 14.4 puts every node after all of its users, on every case graph."""
-    from course_utils.exercises.build_your_own_autograd import ORDER_CASES, _reachable, _topological_order
+    """The reference order of 14.4 puts every node after all of its users, on every case graph, and is Kahn's."""
+    from course_utils.exercises.build_your_own_autograd import ORDER_CASES, _kahn_like, _reachable, _topological_order
 
     for case in ORDER_CASES:
         (root,) = case.inputs()
@@ -399,12 +473,28 @@ def test_the_order_check_holds_torchs_rule_on_its_own_graphs() -> None:
         position = {id(node): i for i, node in enumerate(order)}
         assert len(order) == len(_reachable(root)) == len(position)
         assert all(position[id(parent)] > position[id(node)] for node in order for parent in node.parents)
+        assert _kahn_like(order, root, stack=True)
+
+
+def test_only_kahns_orders_pass_and_the_depth_first_sort_fails_somewhere() -> None:
+    """The Kahn test is not vacuous: the chapter's depth-first order is valid everywhere, yet not Kahn's everywhere."""
+    from course_utils.exercises.build_your_own_autograd import (
+        ORDER_CASES, _kahn_like, _kahn_parents_reversed, _kahn_with_a_queue, _two_pass_stack)
+
+    rejected = 0
+    for case in ORDER_CASES:
+        (root,) = case.inputs()
+        assert _kahn_like(_kahn_with_a_queue(root), root, stack=False)
+        assert _kahn_like(_kahn_parents_reversed(root), root, stack=True)
+        order = _two_pass_stack(root)
+        rejected += not (_kahn_like(order, root, stack=True) or _kahn_like(order, root, stack=False))
+    assert rejected >= 2
 
 
 def test_the_numpy_references_agree_with_torch() -> None:
     """The judges of 14.1-14.3 compare with NumPy references; here those references meet torch on every case."""
     from course_utils.exercises.build_your_own_autograd import DIV_CASES, SUM_CASES, UNBROADCAST_CASES
-    from course_utils.exercises.build_your_own_autograd import _div_backward, _sum_backward, _unbroadcast
+    from course_utils.exercises.build_your_own_autograd import _checked_unbroadcast, _div_backward, _sum_backward
 
     for case in DIV_CASES:
         a, b, g = case.inputs()
@@ -415,8 +505,15 @@ def test_the_numpy_references_agree_with_torch() -> None:
     for case in UNBROADCAST_CASES:
         grad, shape = case.inputs()
         x = torch.zeros(shape, dtype=torch.float64, requires_grad=True)
+        if "impossible" in case.name:  # the check's impossible shapes are the ones torch refuses
+            with pytest.raises(RuntimeError):
+                torch.broadcast_to(x, grad.shape)
+            with pytest.raises(ValueError):
+                _checked_unbroadcast(grad, shape)
+            continue
         torch.broadcast_to(x, grad.shape).backward(torch.tensor(grad))
-        assert np.allclose(_unbroadcast(grad, shape), x.grad.numpy()) and np.shape(_unbroadcast(grad, shape)) == shape
+        mine = _checked_unbroadcast(grad, shape)
+        assert np.allclose(mine, x.grad.numpy()) and np.shape(mine) == shape
     for case in SUM_CASES:
         grad_out, shape, axis = case.inputs()
         a = torch.zeros(shape, dtype=torch.float64, requires_grad=True)

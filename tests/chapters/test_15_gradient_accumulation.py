@@ -1,9 +1,9 @@
 """Chapter 15 (gradient accumulation): a beginner's wrong answers, each rejected and named.
 
 Found by playing the learner edition through a real kernel. For Exercise 15.4 the check watches the
-process (the micro-batch sizes the model saw, the backward() calls that reached a parameter), so
+process (the micro-batches the model saw, when backward() reached a parameter, the parameters), so
 the answers that leave the right .grad the wrong way are caught too: one backward() on the summed
-losses, and micro-batches of other sizes than asked.
+losses, every forward pass before the first backward(), an optimizer step on top.
 """
 from __future__ import annotations
 
@@ -37,15 +37,40 @@ def test_batchnorm_prediction_wrong_answers(answer, mistake) -> None:
 
 
 @pytest.mark.parametrize("answer,mistake", [
-    (8, "multiplied_by_k"), (1.0, "no_scaling"), (1 / 128, "mean_divided_by_n"),
-    (1 / 16, "divided_by_micro_batch_size"), ("1/8", None)])
+    (1 / 8, "factor_for_mean_losses"), (1.0, "no_scaling"), (1 / 16, "divided_by_micro_batch_size"),
+    (8, "multiplied_by_k"),
+    (1 / 1024, "divided_by_n_and_k"), (1 / 2048, "divided_by_n_and_micro_size"), ("1/128", None), (1 / 64, None)])
 def test_scale_wrong_answers(answer, mistake) -> None:
     assert verdict("gradient_accumulation.scale_for_equal_chunks", answer).mistake == mistake
 
 
 def test_scale_accepts_a_fraction_and_other_forms() -> None:
-    for answer in (Fraction(1, 8), Decimal("0.125"), torch.tensor(16 / 128), np.float16(0.125), [0.125]):
+    for answer in (Fraction(1, 128), Decimal("0.0078125"), torch.tensor(1 / 128), np.float16(1 / 128), [1 / 128]):
         check("gradient_accumulation.scale_for_equal_chunks", answer)
+
+
+def test_the_factor_for_summed_losses_is_what_torch_says() -> None:
+    """1/128 for 8 summed micro-batch losses of 16: the full-batch gradient of the mean, checked with torch."""
+    from course_utils.exercises.gradient_accumulation import _grads, _tiny_model
+
+    generator = torch.Generator().manual_seed(2)
+    X, y = torch.randn(128, 3, generator=generator), torch.randn(128, 1, generator=generator)
+    full, parts = _tiny_model(), _tiny_model()
+    F.mse_loss(full(X), y).backward()
+    for X_micro, y_micro in zip(X.chunk(8), y.chunk(8)):
+        (F.mse_loss(parts(X_micro), y_micro, reduction="sum") / 128).backward()
+    assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(_grads(full), _grads(parts)))
+
+
+def test_the_chapter_runs_no_summed_micro_batch_loss() -> None:
+    """15.2 is a transfer task: no cell or sentence before it shows reduction="sum" on micro-batches."""
+    import nbformat
+
+    from coursetools.paths import NOTEBOOK_DIR
+
+    nb = nbformat.read(NOTEBOOK_DIR / "15_gradient_accumulation.ipynb", as_version=4)
+    exercise = next(i for i, c in enumerate(nb.cells) if "### Exercise 15.2" in c.source)
+    assert not any('reduction="sum"' in c.source or "reduction='sum'" in c.source for c in nb.cells[:exercise])
 
 
 @pytest.mark.parametrize("answer,mistake", [
@@ -61,97 +86,176 @@ def test_unequal_weights_accept_fractions_and_tensors() -> None:
         check("gradient_accumulation.weights_for_unequal_chunks", answer)
 
 
-def naive(model, X, y, sizes):
-    for X_micro, y_micro in zip(X.split(sizes), y.split(sizes)):
-        (F.mse_loss(model(X_micro), y_micro) / len(sizes)).backward()
+def naive(model, batches):
+    k = 0
+    for X_micro, y_micro in batches:
+        F.mse_loss(model(X_micro), y_micro).backward()
+        k += 1
+    for p in model.parameters():
+        p.grad /= k
 
 
-def unscaled(model, X, y, sizes):
-    for X_micro, y_micro in zip(X.split(sizes), y.split(sizes)):
+def unscaled(model, batches):
+    for X_micro, y_micro in batches:
         F.mse_loss(model(X_micro), y_micro).backward()
 
 
-def whole_batch(model, X, y, sizes):
+def whole_batch(model, batches):
+    pairs = list(batches)
+    X = torch.cat([X_micro for X_micro, _ in pairs])
+    y = torch.cat([y_micro for _, y_micro in pairs])
     F.mse_loss(model(X), y).backward()
 
 
-def one_backward(model, X, y, sizes):
-    total = 0
-    for X_micro, y_micro in zip(X.split(sizes), y.split(sizes)):
-        total = total + F.mse_loss(model(X_micro), y_micro) * len(X_micro) / len(X)
-    total.backward()
+def one_backward(model, batches):
+    total, n = 0, 0
+    for X_micro, y_micro in batches:
+        total = total + F.mse_loss(model(X_micro), y_micro, reduction="sum")
+        n += len(X_micro)
+    (total / n).backward()
 
 
-def zero_grad_inside(model, X, y, sizes):
-    for X_micro, y_micro in zip(X.split(sizes), y.split(sizes)):
+def forward_all_first(model, batches):
+    losses, n = [], 0
+    for X_micro, y_micro in batches:
+        losses.append(F.mse_loss(model(X_micro), y_micro) * len(X_micro))
+        n += len(X_micro)
+    for loss in losses:
+        (loss / n).backward()
+
+
+def zero_grad_inside(model, batches):
+    n = 0
+    for X_micro, y_micro in batches:
         model.zero_grad()
-        (F.mse_loss(model(X_micro), y_micro) * len(X_micro) / len(X)).backward()
+        F.mse_loss(model(X_micro), y_micro, reduction="sum").backward()
+        n += len(X_micro)
+    for p in model.parameters():
+        p.grad /= n
 
 
-def chunk_not_split(model, X, y, sizes):
-    for X_micro, y_micro in zip(X.chunk(len(sizes)), y.chunk(len(sizes))):
-        (F.mse_loss(model(X_micro), y_micro) * len(X_micro) / len(X)).backward()
+def counted_first(model, batches):
+    n = 0
+    for X_micro, _ in batches:
+        n += len(X_micro)
+    for X_micro, y_micro in batches:
+        (F.mse_loss(model(X_micro), y_micro) * len(X_micro) / n).backward()
 
 
-def eight_hard_coded(model, X, y, sizes):
-    for X_micro, y_micro in zip(X.split(sizes), y.split(sizes)):
+def eight_hard_coded(model, batches):
+    for X_micro, y_micro in batches:
         (F.mse_loss(model(X_micro), y_micro) * len(X_micro) / 8).backward()
 
 
-def sum_undivided(model, X, y, sizes):
-    for X_micro, y_micro in zip(X.split(sizes), y.split(sizes)):
+def sum_undivided(model, batches):
+    for X_micro, y_micro in batches:
         F.mse_loss(model(X_micro), y_micro, reduction="sum").backward()
 
 
-def mean_over_n(model, X, y, sizes):
-    for X_micro, y_micro in zip(X.split(sizes), y.split(sizes)):
-        (F.mse_loss(model(X_micro), y_micro) / len(X)).backward()
+def mean_over_n(model, batches):
+    n = 0
+    for X_micro, y_micro in batches:
+        F.mse_loss(model(X_micro), y_micro).backward()
+        n += len(X_micro)
+    for p in model.parameters():
+        p.grad /= n
+
+
+def with_a_step(model, batches):
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    n = 0
+    for X_micro, y_micro in batches:
+        F.mse_loss(model(X_micro), y_micro, reduction="sum").backward()
+        n += len(X_micro)
+    for p in model.parameters():
+        p.grad /= n
+    optimizer.step()
+
+
+def uses_len(model, batches):
+    n = len(batches)
+    for X_micro, y_micro in batches:
+        (F.mse_loss(model(X_micro), y_micro) / n).backward()
 
 
 @pytest.mark.parametrize("answer,mistake", [
     (naive, "naive_one_over_k"), (unscaled, "no_scaling"), (whole_batch, "whole_batch_at_once"),
-    (one_backward, "one_backward_on_summed_losses"), (zero_grad_inside, "zeroed_between_micro_batches"),
-    (chunk_not_split, "ignored_the_sizes"), (eight_hard_coded, "hard_coded_total"),
-    (sum_undivided, "summed_losses_not_divided"), (mean_over_n, "mean_divided_by_n")])
+    (one_backward, "one_backward_on_summed_losses"), (forward_all_first, "graphs_kept_until_the_end"),
+    (zero_grad_inside, "zeroed_between_micro_batches"), (counted_first, "batches_used_up"),
+    (eight_hard_coded, "hard_coded_total"), (sum_undivided, "summed_losses_not_divided"),
+    (mean_over_n, "mean_divided_by_n"), (with_a_step, "stepped_the_parameters"),
+    (uses_len, None)])  # "your code raised TypeError: object of type 'Batches' has no len()"
 def test_accumulate_wrong_answers(answer, mistake) -> None:
     assert verdict("gradient_accumulation.accumulate_any_sizes", answer).mistake == mistake
 
 
 def test_the_summed_loss_gives_the_right_grad_so_only_the_process_can_tell() -> None:
-    """Why the check counts backward() calls: one backward on the sum leaves exactly the full-batch .grad."""
-    from course_utils.exercises.gradient_accumulation import _accumulate_reference, _grads, _tiny_model
+    """Why the check watches the events: one backward on the sum, or every forward first, leaves the right .grad."""
+    from course_utils.exercises.gradient_accumulation import Batches, _accumulate_reference, _grads, _tiny_model
 
     generator = torch.Generator().manual_seed(0)
     X, y = torch.randn(8, 3, generator=generator), torch.randn(8, 1, generator=generator)
-    mine, right = _tiny_model(), _tiny_model()
-    one_backward(mine, X, y, [5, 2, 1])
-    _accumulate_reference(right, X, y, [5, 2, 1])
+    right = _tiny_model()
+    _accumulate_reference(right, Batches(X, y, (5, 2, 1)))
+    for way in (one_backward, forward_all_first):
+        mine = _tiny_model()
+        way(mine, Batches(X, y, (5, 2, 1)))
+        assert all(torch.allclose(a, b) for a, b in zip(_grads(mine), _grads(right)))
+    message = " ".join(str(verdict("gradient_accumulation.accumulate_any_sizes", one_backward)).split())
+    assert "backward() ran once" in message
+    message = " ".join(str(verdict("gradient_accumulation.accumulate_any_sizes", forward_all_first)).split())
+    assert "before the first backward()" in message
+
+
+def test_a_step_on_top_leaves_the_right_gradient_so_only_the_parameters_tell() -> None:
+    """B10: an optimizer step after accumulating leaves .grad right; the check compares the parameters."""
+    from course_utils.exercises.gradient_accumulation import Batches, _accumulate_reference, _grads, _tiny_model
+
+    generator = torch.Generator().manual_seed(0)
+    X, y = torch.randn(8, 3, generator=generator), torch.randn(8, 1, generator=generator)
+    right, mine = _tiny_model(), _tiny_model()
+    _accumulate_reference(right, Batches(X, y, (4, 4)))
+    with_a_step(mine, Batches(X, y, (4, 4)))
     assert all(torch.allclose(a, b) for a, b in zip(_grads(mine), _grads(right)))
-    message = str(verdict("gradient_accumulation.accumulate_any_sizes", one_backward))
-    assert "backward() ran once" in " ".join(message.split())
+    assert not all(torch.equal(a, b) for a, b in zip(mine.parameters(), right.parameters()))
 
 
 def test_accumulate_accepts_other_correct_forms() -> None:
-    def by_sum(model, X, y, sizes):
-        model.to("cpu")
-        for X_micro, y_micro in zip(X.split(sizes), y.split(sizes)):
-            (F.mse_loss(model(X_micro), y_micro, reduction="sum") / X.shape[0]).backward()
+    def listed(model, batches):
+        pairs = list(batches)
+        n = sum(len(X_micro) for X_micro, _ in pairs)
+        for X_micro, y_micro in pairs:
+            (F.mse_loss(model(X_micro), y_micro) * len(X_micro) / n).backward()
 
-    def returns_losses(model, X, y, sizes):
-        losses = []
-        for X_micro, y_micro in zip(X.split(sizes), y.split(sizes)):
-            loss = F.mse_loss(model(X_micro), y_micro) * len(X_micro) / len(X)
+    def scaled_in_no_grad(model, batches):
+        model.to("cpu")
+        n = 0
+        for X_micro, y_micro in batches:
+            F.mse_loss(model(X_micro), y_micro, reduction="sum").backward()
+            n += X_micro.shape[0]
+        with torch.no_grad():
+            for p in model.parameters():
+                p.grad.mul_(1 / n)
+
+    def returns_losses(model, batches):
+        losses, n = [], 0
+        for X_micro, y_micro in batches:
+            loss = F.mse_loss(model(X_micro), y_micro, reduction="sum")
             loss.backward()
             losses.append(loss.item())
+            n += len(X_micro)
+        for p in model.parameters():
+            p.grad = p.grad / n
         return losses
 
-    check("gradient_accumulation.accumulate_any_sizes", by_sum)
-    check("gradient_accumulation.accumulate_any_sizes", returns_losses)
+    for answer in (listed, scaled_in_no_grad, returns_losses):
+        check("gradient_accumulation.accumulate_any_sizes", answer)
 
 
 @pytest.mark.parametrize("answer,mistake", [
     ([0.75, 0.25], "forgot_ddp_divides"), ([1.0, 1.0], "no_correction"), ([0.5, 0.5], "divided_by_world_size_twice"),
-    ([0.5, 1.5], "factors_swapped"), ([3.0, 1.0], "world_size_undone_twice"), ([2.0, 2.0], None)])
+    ([0.5, 1.5], "factors_swapped"), ([3.0, 1.0], "world_size_undone_twice"),
+    ([0.375, 0.125], "divided_by_world_size_instead_of_undoing"), ([2.0, 2.0], None)])
 def test_ddp_factors_wrong_answers(answer, mistake) -> None:
     assert verdict("gradient_accumulation.ddp_unequal_shards", answer).mistake == mistake
 
