@@ -4,6 +4,8 @@ chapter 07 in a real JupyterLab.
     ./course bench                      # everything (a few minutes on 2 cores)
     ./course bench --only notebooks     # per-notebook times and memory only
     ./course bench --only browser       # chapter 07 in JupyterLab in headless Chromium, beside its headless run
+    ./course bench --only stepthrough   # the backward step-through: recording 50 nodes, drawing a frame
+    ./course bench --only grading       # ./course grade on 30 submissions, against its floor
     ./course bench --markdown           # also print the README's "how long it takes" tables
 
 For each chapter: the headless execution time in a fresh kernel, the floor (a fresh
@@ -20,6 +22,9 @@ the browser, the same cells run headless (nbclient, a fresh kernel, kernel start
 counted, as in the browser where the notebook's kernel is already up). The goals of
 issue #15: the training cell in at most 1.5 s, Run All within 1.3 times the headless
 time, on an otherwise idle machine.
+
+The step-through and grading parts run benchmarks/stepthrough_bench.py and benchmarks/grade_bench.py
+(each also runs alone) and keep their figures in the same record.
 
 Results go to benchmarks/results/latest.json. This is a script, not a timed test:
 timings depend on the machine.
@@ -200,9 +205,32 @@ def markdown_browser(row: dict) -> str:
     ])
 
 
+PARTS = ["notebooks", "course", "import", "browser", "stepthrough", "grading"]
+
+
+def bench_script(name: str, arguments: list[str], json_file: bool = False) -> dict:
+    """Run one of the other benchmark scripts in benchmarks/ and keep the figures it reports as JSON.
+
+    The step-through (issue #18) and grading (issue #16) benchmarks are scripts of their own, so each
+    can be run alone; here they join the one record of ``./course bench``.
+    """
+    command = [sys.executable, str(ROOT / "benchmarks" / name), *arguments]
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / "figures.json"
+        if json_file:
+            command += ["--json", str(target)]
+        run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+        print(run.stdout.strip(), flush=True)
+        if run.returncode != 0:
+            raise SystemExit(f"benchmarks/{name} failed ({run.returncode}):\n{run.stderr[-2000:]}")
+        if json_file:
+            return json.loads(target.read_text())
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", choices=["notebooks", "course", "import", "browser"], help="run one part only")
+    parser.add_argument("--only", choices=PARTS, help="run one part only")
     parser.add_argument("--repeat", type=int, default=1, help="runs per notebook (the minimum is kept)")
     parser.add_argument("--markdown", action="store_true", help="print the README table")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "latest.json")
@@ -217,8 +245,12 @@ def main() -> int:
         result["course"] = bench_course()
     if args.only in (None, "browser"):
         result["browser"] = bench_browser(args.repeat)
+    if args.only in (None, "stepthrough"):
+        result["stepthrough"] = bench_script("stepthrough_bench.py", ["--json"])
+    if args.only in (None, "grading"):
+        result["grading"] = bench_script("grade_bench.py", ["--repeat", str(max(args.repeat, 3))], json_file=True)
     # Further parts hook in here, each as `if args.only in (None, "<name>"): result["<name>"] = ...`
-    # with "<name>" added to --only's choices (next: "stepthrough", from benchmarks/stepthrough_bench.py).
+    # with "<name>" added to --only's choices.
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")

@@ -82,6 +82,24 @@ def test_numeric_tolerance_follows_the_answers_dtype() -> None:
         exercise.validate(0.0999755859375)                         # the same number in float64 is too far
 
 
+def test_close_tensors_keeps_rtol_atol_and_the_answers_precision_apart() -> None:
+    """The comparison judges use for tensors (chapters 08, 09, 13). Found by the mutation run: nothing
+    noticed rtol and atol swapped or dropped, the dtype's slack dropped, or an unreadable answer let through."""
+    from course_utils.checks.tolerance import close_tensors
+
+    big = torch.tensor([1000.0], dtype=torch.float64)
+    assert close_tensors(big + 0.5, big, rtol=1e-3, atol=0.0)              # within rtol only
+    assert not close_tensors(big + 0.5, big, rtol=0.0, atol=1e-3)          # the same gap is outside atol
+    small = torch.tensor([0.0], dtype=torch.float64)
+    assert close_tensors(small + 5e-4, small, rtol=0.0, atol=1e-3)         # within atol only
+    assert not close_tensors(small + 5e-4, small, rtol=1e-3, atol=0.0)
+    half = torch.tensor([0.1], dtype=torch.float16)                         # 0.0999755859375
+    assert close_tensors(half, torch.tensor([0.1], dtype=torch.float64), rtol=1e-6, atol=1e-9)
+    assert not close_tensors(half.double(), torch.tensor([0.1], dtype=torch.float64), rtol=1e-6, atol=1e-9)
+    assert not close_tensors("not numbers", torch.ones(1))
+    assert not close_tensors(object(), torch.ones(1))
+
+
 def test_shape_matters_where_it_is_the_lesson() -> None:
     exercise = _numeric(solution=lambda: np.ones((3, 1)), shape_matters=True)
     exercise.validate(torch.ones(3, 1))
