@@ -1,7 +1,7 @@
 """The backward pass, step by step, drawn on the graph of ``draw_graph``.
 
 Introduced in chapter 02 (e = (a·b)·d); used again in 03, 04 and 14. Each frame is the graph
-after one step of :func:`course_utils.backward_steps`: the node that just ran has a thick red
+after one step of :func:`course_utils.backward_steps`: the node that just ran has a thick orange
 border, nodes still waiting are pale, every edge a gradient has already travelled carries its
 value, and each leaf shows its ``.grad`` as torch holds it at that moment. In a live front end a
 Play button and a slider step through the frames; headless (nbval, the site) a filmstrip of a few
