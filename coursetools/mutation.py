@@ -10,6 +10,7 @@ the checkout (``.mutation/``, not committed), so the working tree is never touch
 
     ./course mutate                      # the whole run (tens of minutes on two cores)
     ./course mutate --paths course_utils/checks/tolerance.py   # one file, to try it
+    ./course mutate --resume             # continue a run that was stopped (mutmut skips what it has done)
 """
 from __future__ import annotations
 
@@ -84,19 +85,32 @@ def reasons() -> dict[str, str]:
     return {str(k): str(v) for k, v in tomllib.loads(REASONS.read_text(encoding="utf-8")).items()}
 
 
+NOT_RUN = "not checked"   # mutmut's verdict for a mutant the run did not reach (it was stopped)
+
+
 def report(verdicts: dict[str, str], diffs: dict[str, str], why: dict[str, str], paths: list[str]) -> str:
-    killed = sum(v == "killed" for v in verdicts.values())
-    survivors = sorted(name for name, v in verdicts.items() if v != "killed")
-    score = killed / len(verdicts) if verdicts else 0.0
+    """The committed report: the score over the mutants that were run, and every survivor with its diff.
+
+    A run stopped early (``./course mutate --resume`` continues it) leaves mutants "not checked":
+    they are counted and named as such, never as killed or survived.
+    """
+    run = {name: v for name, v in verdicts.items() if v != NOT_RUN}
+    killed = sum(v == "killed" for v in run.values())
+    survivors = sorted(name for name, v in run.items() if v != "killed")
+    score = killed / len(run) if run else 0.0
     explained = [name for name in survivors if name in why]
+    not_run = len(verdicts) - len(run)
+    coverage = (f" The run was stopped after {len(run)} of {len(verdicts)} mutants; {not_run} were not run yet "
+                "(`./course mutate --resume` continues it), so this score is of a partial run."
+                if not_run else "")
     lines = [
         "# Mutation run of the checks",
         "",
         f"Measured on {datetime.date.today().isoformat()} with `./course mutate` (mutmut) over "
         f"{', '.join(f'`{p}`' for p in paths)}, with the tests {', '.join(f'`{t}`' for t in TESTS)}.",
         "",
-        f"**{killed} of {len(verdicts)} mutants killed: {score:.1%}.** {len(survivors)} survived, "
-        f"{len(explained)} of them explained as harmless below.",
+        f"**{killed} of {len(run)} mutants run were killed: {score:.1%}.** {len(survivors)} survived or had no "
+        f"test, {len(explained)} of them explained as harmless below.{coverage}",
         "",
         "| verdict | mutants |", "|---|---|",
         *[f"| {status} | {sum(v == status for v in verdicts.values())} |" for status in sorted(set(verdicts.values()))],
@@ -115,9 +129,10 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--paths", nargs="*", default=PATHS, help="files or folders to mutate")
     parser.add_argument("--report-only", action="store_true", help="rewrite the report from the last run")
+    parser.add_argument("--resume", action="store_true", help="continue the last run in .mutation/ where it stopped")
     args = parser.parse_args(argv)
     if not args.report_only:
-        work = prepare(args.paths)
+        work = WORK if args.resume and WORK.is_dir() else prepare(args.paths)
         print(f"mutating {', '.join(args.paths)} in a copy at {work} ...", flush=True)
         run = subprocess.run([sys.executable, "-m", "mutmut", "run"], cwd=work)
         if run.returncode not in (0, 1):
@@ -128,12 +143,13 @@ def main(argv: list[str] | None = None) -> int:
         print("error: no mutmut results found; run ./course mutate first", file=sys.stderr)
         return 2
     why = reasons()
-    diffs = {name: diff(WORK, name) for name, v in verdicts.items() if v != "killed"}
+    diffs = {name: diff(WORK, name) for name, v in verdicts.items() if v not in ("killed", NOT_RUN)}
     REPORT_DIR.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(report(verdicts, diffs, why, args.paths), encoding="utf-8")
-    killed = sum(v == "killed" for v in verdicts.values())
-    print(f"{killed} of {len(verdicts)} mutants killed ({killed / len(verdicts):.1%}); wrote "
-          f"{REPORT.relative_to(ROOT)}")
+    run = [v for v in verdicts.values() if v != NOT_RUN]
+    killed = sum(v == "killed" for v in run)
+    print(f"{killed} of {len(run)} mutants run were killed ({killed / max(len(run), 1):.1%}; "
+          f"{len(verdicts) - len(run)} not run yet); wrote {REPORT.relative_to(ROOT)}")
     return 0
 
 
