@@ -28,6 +28,7 @@ def start_chapter(seed: int = 0, style: bool = True) -> torch.device:
 
     install()
     _quiet_torch_internal_warnings()
+    _import_dynamo_first_on_old_torch()
     seed_everything(seed)
     if style:
         from course_utils.plots.style import set_style
@@ -59,6 +60,30 @@ def _show_figures_in_notebooks() -> None:
     matplotlib.use("module://matplotlib_inline.backend_inline")
     warnings.warn("MPLBACKEND=Agg would hide every figure in this notebook; the course switched this kernel to "
                   "the inline backend (unset MPLBACKEND to silence this)", UserWarning, stacklevel=3)
+
+
+FIRST_TORCH_WITHOUT_DYNAMO_CYCLE = (2, 9)   # 2.9.1 verified; 2.4-2.8 could not be installed here to test
+
+
+def _import_dynamo_first_on_old_torch(version: str = torch.__version__) -> bool:
+    """On old torch, import ``torch._dynamo`` now, so that chapter 13's ``torch.func`` calls work.
+
+    On torch 2.3 the first ``torch.func.grad``, ``vjp`` or ``jacrev`` over a custom
+    ``autograd.Function`` imports ``torch._dynamo`` from inside the transform, which fails with
+    "clone is not supported by NestedIntSymNode" and then "partially initialized module
+    'torch._dynamo'" (a circular import in torch). Imported before any transform runs, it works.
+    It costs about 1.5 s of the setup cell, so only versions before the first one verified
+    fixed pay it. Returns whether it imported.
+
+    >>> _import_dynamo_first_on_old_torch("2.13.0")
+    False
+    """
+    release = tuple(int(part) for part in version.split("+")[0].split(".")[:2])
+    if release >= FIRST_TORCH_WITHOUT_DYNAMO_CYCLE:
+        return False
+    import torch._dynamo  # noqa: F401
+
+    return True
 
 
 def _quiet_torch_internal_warnings() -> None:

@@ -189,3 +189,14 @@ def test_only_torchs_warning_about_its_own_jit_is_hidden(capsys: pytest.CaptureF
                       FutureWarning)
         warnings.warn("something the learner should see", FutureWarning)
     assert [str(w.message) for w in caught] == ["something the learner should see"]
+
+
+def test_old_torch_imports_dynamo_before_any_transform_and_new_torch_does_not() -> None:
+    """Chapter 13's torch.func over a custom Function fails on torch 2.3 unless torch._dynamo was imported
+    first (a circular import in torch; compat row "oldest"). Only versions before 2.9 pay for the import."""
+    from course_utils.session import _import_dynamo_first_on_old_torch
+
+    assert _import_dynamo_first_on_old_torch("2.3.1+cu121") is True
+    assert _import_dynamo_first_on_old_torch("2.8.0") is True
+    assert _import_dynamo_first_on_old_torch("2.9.1") is False
+    assert _import_dynamo_first_on_old_torch("2.10.0.dev20260101") is False
