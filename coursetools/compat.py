@@ -9,6 +9,7 @@ check with its solution and its wrong examples), and from all rows writes ``comp
     ./course compat                      # every row (a maintainer, before a release)
     ./course compat --rows torch-2.14    # one row; CI runs the rows marked ci = true
     ./course compat --ci                 # the CI rows, non-strict: outputs may differ, nothing else
+    ./course compat --report-only        # the report again from every row's last results (after --rows)
 
 A row passes when every chapter of both editions completes and every check accepts its solution and
 rejects its wrong examples; outputs that differ from the stored ones (after the sanitize rules) are
@@ -246,7 +247,9 @@ def readme_section(summaries: list[dict[str, Any]], date: str) -> str:
     return "\n".join(lines)
 
 
-def write_readme(section: str, path: Path = README) -> None:
+def write_readme(section: str, path: Path | None = None) -> None:
+    """Put ``section`` between the README's compat markers (``path`` defaults to the README)."""
+    path = path or README
     text = path.read_text(encoding="utf-8")
     if README_START in text:
         start, end = text.index(README_START), text.index(README_END) + len(README_END)
@@ -254,6 +257,26 @@ def write_readme(section: str, path: Path = README) -> None:
     else:
         text = text.rstrip() + "\n\n" + section + "\n"
     path.write_text(text, encoding="utf-8")
+
+
+def write_report_from_results(log) -> int:
+    """The report from each row's last stored results, after re-running only the rows that changed.
+
+    Every row of the matrix must have results; a row that never ran is named, and nothing is written.
+    """
+    rows = load_matrix()
+    missing = [row.name for row in rows if not (RESULTS / f"{row.name}.json").is_file()]
+    if missing:
+        log(f"error: no results yet for the row(s) {missing}: run ./course compat --rows {' '.join(missing)}")
+        return 2
+    details = {row.name: json.loads((RESULTS / f"{row.name}.json").read_text()) for row in rows}
+    summaries = [summarise(row, details[row.name]) for row in rows]
+    date = datetime.date.today().isoformat()
+    REPORT.write_text(report(summaries, details, date), encoding="utf-8")
+    write_readme(readme_section(summaries, date))
+    log(f"wrote {REPORT.relative_to(ROOT)} and the README's Supported versions section "
+        f"from {RESULTS.relative_to(ROOT)}/")
+    return 0 if all(passed(s) for s in summaries) else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -265,7 +288,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--editions", nargs="*", default=["solution", "learner"], choices=["solution", "learner"])
     parser.add_argument("--wheelhouse", type=Path, help="a folder of downloaded wheels to install from first")
     parser.add_argument("--no-report", action="store_true", help="do not rewrite compat/REPORT.md and the README")
+    parser.add_argument("--report-only", action="store_true",
+                        help="rewrite the report and the README from every row's last results (compat/results/)")
     args = parser.parse_args(argv)
+    if args.report_only:
+        return write_report_from_results(log=print)
 
     rows = load_matrix()
     if args.ci:

@@ -531,3 +531,25 @@ def test_the_right_numbers_in_the_wrong_shape_say_which_shape() -> None:
     with pytest.raises(WrongAnswer) as info:
         exercise.validate(np.ones((3, 2)))  # the transposed shape, but not the transposed numbers
     assert "transpose" not in said(info.value)
+
+
+@pytest.mark.parametrize("value,expected", [("1", True), ("true", True), ("yes", True), (" yes ", True),
+                                            ("", False), ("0", False), ("no", False), (None, False)])
+def test_strict_mode_is_read_from_the_environment(value, expected, monkeypatch) -> None:
+    """COURSE_CHECKS_STRICT: the spellings a maintainer types switch it on; unset or anything else, off."""
+    from course_utils.checks import STRICT_ENV_VAR, strict
+
+    if value is None:
+        monkeypatch.delenv(STRICT_ENV_VAR, raising=False)
+    else:
+        monkeypatch.setenv(STRICT_ENV_VAR, value)
+    assert strict() is expected
+
+
+def test_a_set_of_labels_is_read_in_the_same_order_every_run() -> None:
+    """A set has no order, and string hashes change between runs: feedback that names "the first item
+    that is not an option" must name the same one every time (found by the feedback snapshot)."""
+    from course_utils.checks.labels import items_of
+
+    assert items_of({"(1,)", "(1, 3)", 3, None, ("a", 1)}) == [None, 3, "(1, 3)", "(1,)", ("a", 1)]
+    assert items_of(["b", "a"]) == ["b", "a"]   # a list keeps the learner's order

@@ -58,6 +58,33 @@ def test_the_report_and_the_readme_section_show_every_row(tmp_path) -> None:
     assert readme.read_text().count(compat.README_START) == 1 and "2026-12-02" in readme.read_text()
 
 
+def test_the_report_can_be_rewritten_from_every_rows_last_results(tmp_path, monkeypatch) -> None:
+    """After re-running only the rows that changed (--rows), --report-only joins them with the others."""
+    import json
+
+    _, facts = _fake_summary("good", True)
+    matrix = tmp_path / "matrix.toml"
+    matrix.write_text('[[row]]\nname = "a"\npython = "3.11"\n\n[[row]]\nname = "b"\npython = "3.11"\n')
+    results = tmp_path / "results"
+    results.mkdir()
+    monkeypatch.setattr(compat, "RESULTS", results)
+    monkeypatch.setattr(compat, "REPORT", tmp_path / "REPORT.md")
+    monkeypatch.setattr(compat, "ROOT", tmp_path)
+    monkeypatch.setattr(compat, "README", tmp_path / "README.md")
+    original = compat.load_matrix
+    monkeypatch.setattr(compat, "load_matrix", lambda: original(matrix))
+    (tmp_path / "README.md").write_text("# x\n")
+    (results / "a.json").write_text(json.dumps(facts))
+    said: list[str] = []
+    assert compat.write_report_from_results(said.append) == 2 and "['b']" in said[-1]   # b never ran
+    assert not (tmp_path / "REPORT.md").exists()
+    (results / "b.json").write_text(json.dumps(facts))
+    assert compat.write_report_from_results(said.append) == 0
+    text = (tmp_path / "REPORT.md").read_text()
+    assert "| a | 3.11.7 |" in text and "| b | 3.11.7 |" in text
+    assert compat.README_START in (tmp_path / "README.md").read_text()
+
+
 def _floor(requirement: str) -> tuple[int, ...]:
     found = re.search(r">=\s*([\d.]+)", requirement)
     assert found, requirement

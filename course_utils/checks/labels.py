@@ -111,8 +111,24 @@ def items_of(value: Any) -> list[Any]:
     >>> sorted(items_of({"b": 1, "a": 2}.keys()))
     ['a', 'b']
     """
-    bases: tuple[Any, ...] = (set, frozenset, list, tuple)
-    for base in bases:
+    unordered: tuple[Any, ...] = (set, frozenset)
+    ordered: tuple[Any, ...] = (list, tuple)
+    for base in unordered:
+        if isinstance(value, base):  # a set has no order: sort, so feedback names the same item every run
+            return sorted(base.__iter__(value), key=_stable_order)
+    for base in ordered:
         if isinstance(value, base):
             return list(base.__iter__(value))
     return list(value)
+
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _stable_order(item: Any) -> tuple[int, str, str]:
+    """A sort key that does not depend on hash randomisation, and calls no code of the learner's classes.
+
+    Plain values (and tuples of them) sort by type name and repr; anything else keeps its place after them.
+    """
+    plain = type(item) in _PLAIN or (type(item) is tuple and all(type(part) in _PLAIN for part in item))
+    return (0, type(item).__name__, repr(item)) if plain else (1, "", "")
