@@ -553,3 +553,33 @@ def test_a_set_of_labels_is_read_in_the_same_order_every_run() -> None:
 
     assert items_of({"(1,)", "(1, 3)", 3, None, ("a", 1)}) == [None, 3, "(1, 3)", "(1,)", ("a", 1)]
     assert items_of(["b", "a"]) == ["b", "a"]   # a list keeps the learner's order
+
+
+def test_the_registry_names_each_exercises_chapter_and_refuses_duplicates() -> None:
+    from course_utils.checks.kinds import NumericExercise
+    from course_utils.checks.registry import register
+
+    try:
+        register(NumericExercise("demo.two.parts", "two", "add one and one", lambda: 2.0))
+        assert EXERCISES["demo.two.parts"].chapter == "demo"          # the chapter is what comes before the first dot
+        own = NumericExercise("demo.own", "own", "h", lambda: 1.0)
+        own.chapter = "first_gradients"
+        register(own)
+        assert EXERCISES["demo.own"].chapter == "first_gradients"      # a chapter given is kept
+        with pytest.raises(ValueError, match=r"exercise id 'demo.own' is registered twice"):
+            register(NumericExercise("demo.own", "again", "h", lambda: 1.0))
+        with pytest.raises(ValueError, match=r"must look like '<chapter-slug>.<name>', got 'nodot'"):
+            register(NumericExercise("nodot", "x", "h", lambda: 1.0))
+    finally:
+        EXERCISES.pop("demo.two.parts", None), EXERCISES.pop("demo.own", None)
+
+
+def test_load_all_imports_every_chapter_module() -> None:
+    import pkgutil
+
+    import course_utils.exercises
+    from course_utils.checks.registry import load_all
+
+    table = load_all()
+    modules = {m.name for m in pkgutil.iter_modules(course_utils.exercises.__path__)}
+    assert table is EXERCISES and modules <= {exercise.chapter for exercise in table.values()}
