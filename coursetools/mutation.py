@@ -11,6 +11,7 @@ the checkout (``.mutation/``, not committed), so the working tree is never touch
     ./course mutate                      # the whole run (tens of minutes on two cores)
     ./course mutate --paths course_utils/checks/tolerance.py   # one file, to try it
     ./course mutate --resume             # continue a run that was stopped (mutmut skips what it has done)
+    ./course mutate --sample 0.25        # a random quarter of the mutants: an estimate, in a quarter of the time
 """
 from __future__ import annotations
 
@@ -88,7 +89,8 @@ def reasons() -> dict[str, str]:
 NOT_RUN = "not checked"   # mutmut's verdict for a mutant the run did not reach (it was stopped)
 
 
-def report(verdicts: dict[str, str], diffs: dict[str, str], why: dict[str, str], paths: list[str]) -> str:
+def report(verdicts: dict[str, str], diffs: dict[str, str], why: dict[str, str], paths: list[str],
+           sample: tuple[float, int] | None = None) -> str:
     """The committed report: the score over the mutants that were run, and every survivor with its diff.
 
     A run stopped early (``./course mutate --resume`` continues it) leaves mutants "not checked":
@@ -100,9 +102,14 @@ def report(verdicts: dict[str, str], diffs: dict[str, str], why: dict[str, str],
     score = killed / len(run) if run else 0.0
     explained = [name for name in survivors if name in why]
     not_run = len(verdicts) - len(run)
-    coverage = (f" The run was stopped after {len(run)} of {len(verdicts)} mutants; {not_run} were not run yet "
-                "(`./course mutate --resume` continues it), so this score is of a partial run."
-                if not_run else "")
+    if sample and not_run:
+        coverage = (f" These are a random sample of {len(run)} of the {len(verdicts)} mutants (`--sample {sample[0]} "
+                    f"--seed {sample[1]}`): the score estimates that of a whole run; {not_run} were not run.")
+    elif not_run:
+        coverage = (f" The run was stopped after {len(run)} of {len(verdicts)} mutants; {not_run} were not run yet "
+                    "(`./course mutate --resume` continues it), so this score is of a partial run.")
+    else:
+        coverage = ""
     lines = [
         "# Mutation run of the checks",
         "",
@@ -124,17 +131,42 @@ def report(verdicts: dict[str, str], diffs: dict[str, str], why: dict[str, str],
     return "\n".join(lines).rstrip() + "\n"
 
 
+def draw_sample(work: Path, share: float, seed: int) -> list[str]:
+    """Names of a random ``share`` of all mutants, the same for the same code and seed.
+
+    mutmut makes its mutants (and its map of which tests cover which function) on its first run; a run
+    asked for a name that matches nothing does only that. The draw is then made from the full list.
+    """
+    import random
+
+    subprocess.run([sys.executable, "-m", "mutmut", "run", "no.such__mutmut_0"], cwd=work, capture_output=True)
+    every = sorted(results(work))
+    if not every:
+        raise SystemExit("error: mutmut made no mutants; run ./course mutate without --sample to see why")
+    chosen = random.Random(seed).sample(every, max(1, round(share * len(every))))
+    return sorted(chosen)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="./course mutate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--paths", nargs="*", default=PATHS, help="files or folders to mutate")
     parser.add_argument("--report-only", action="store_true", help="rewrite the report from the last run")
     parser.add_argument("--resume", action="store_true", help="continue the last run in .mutation/ where it stopped")
+    parser.add_argument("--sample", type=float, help="run only this share of the mutants, drawn at random (0 to 1)")
+    parser.add_argument("--seed", type=int, default=0, help="the seed of --sample's draw")
     args = parser.parse_args(argv)
+    if args.sample is not None and not 0 < args.sample <= 1:
+        parser.error(f"--sample is a share of the mutants between 0 and 1, got {args.sample}")
+    sample = (args.sample, args.seed) if args.sample is not None else None
     if not args.report_only:
         work = WORK if args.resume and WORK.is_dir() else prepare(args.paths)
         print(f"mutating {', '.join(args.paths)} in a copy at {work} ...", flush=True)
-        run = subprocess.run([sys.executable, "-m", "mutmut", "run"], cwd=work)
+        names: list[str] = []
+        if sample:
+            names = draw_sample(work, *sample)
+            print(f"a random sample of {len(names)} mutants (seed {args.seed})", flush=True)
+        run = subprocess.run([sys.executable, "-m", "mutmut", "run", *names], cwd=work)
         if run.returncode not in (0, 1):
             print(f"error: mutmut stopped with code {run.returncode}", file=sys.stderr)
             return 2
@@ -145,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     why = reasons()
     diffs = {name: diff(WORK, name) for name, v in verdicts.items() if v not in ("killed", NOT_RUN)}
     REPORT_DIR.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text(report(verdicts, diffs, why, args.paths), encoding="utf-8")
+    REPORT.write_text(report(verdicts, diffs, why, args.paths, sample), encoding="utf-8")
     run = [v for v in verdicts.values() if v != NOT_RUN]
     killed = sum(v == "killed" for v in run)
     print(f"{killed} of {len(run)} mutants run were killed ({killed / max(len(run), 1):.1%}; "

@@ -22,3 +22,10 @@ def test_a_partial_run_is_scored_over_the_mutants_run_and_says_so() -> None:
 def test_a_complete_run_claims_no_partial_score() -> None:
     text = report({"m.f__mutmut_1": "killed"}, {}, {}, ["course_utils/checks/"])
     assert "**1 of 1 mutants run were killed: 100.0%.**" in text and "partial" not in text
+
+
+def test_a_sampled_run_says_it_is_a_sample() -> None:
+    verdicts = {"m.f__mutmut_1": "killed", "m.f__mutmut_2": "not checked", "m.f__mutmut_3": "not checked"}
+    text = report(verdicts, {}, {}, ["course_utils/checks/"], sample=(0.25, 0))
+    assert "**1 of 1 mutants run were killed: 100.0%.**" in text
+    assert "a random sample of 1 of the 3 mutants (`--sample 0.25 --seed 0`)" in text and "stopped" not in text
