@@ -187,8 +187,13 @@ def summarise(row: Row, facts: dict[str, Any]) -> dict[str, Any]:
 
 
 def passed(summary: dict[str, Any]) -> bool:
-    """Every chapter completes, every solution is accepted and every wrong example rejected."""
-    done = all(n == total and total > 0 for n, total in summary["completed"].values())
+    """Every chapter completes, every solution is accepted and every wrong example rejected.
+
+    An edition that was not asked for (``--editions solution``) has no chapters and is not counted;
+    at least one edition must have run.
+    """
+    completed = [(n, total) for n, total in summary["completed"].values() if total > 0]
+    done = bool(completed) and all(n == total for n, total in completed)
     return (done and summary["solutions"][0] == summary["solutions"][1] > 0
             and summary["wrong"][0] == summary["wrong"][1] and not summary["probe_error"])
 

@@ -45,6 +45,9 @@ def test_a_row_passes_only_when_everything_runs_and_every_check_judges_right() -
     bad, _ = _fake_summary("bad", False)
     assert compat.passed(good) and not compat.passed(bad)
     assert good["differing"] == (1, 20)  # differing outputs are counted, not failed
+    only_solution = dict(good, completed={"solution": (1, 1), "learner": (0, 0)})  # --editions solution
+    assert compat.passed(only_solution)
+    assert not compat.passed(dict(good, completed={"solution": (0, 0), "learner": (0, 0)}))  # nothing ran
 
 
 def test_the_report_and_the_readme_section_show_every_row(tmp_path) -> None:
