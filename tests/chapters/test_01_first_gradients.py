@@ -9,7 +9,6 @@ attempts are the ones tried in a real kernel on the learner edition (see the ins
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import matplotlib
 
@@ -24,20 +23,10 @@ import torch  # noqa: E402
 import course_utils  # noqa: E402
 from course_utils.checks import EXERCISES, WrongAnswer, check, reset_attempts  # noqa: E402
 from coursetools.notebooks import NOTEBOOK_DIR  # noqa: E402
+from beginner_attempts import ACCEPTED, Attempt, run_typed  # noqa: E402
 
 CHAPTER = "01_first_gradients"
 SLUG = "first_gradients"
-ACCEPTED = "accepted"
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """``code`` replaces the exercise's raise line; ``verdict`` is ACCEPTED, a Mistake name, or ``~phrase``."""
-
-    exercise: str
-    label: str
-    code: str
-    verdict: str
 
 
 ATTEMPTS = [
@@ -139,15 +128,6 @@ def _exercise_of(source: str) -> str | None:
     return found.group(1).split(".", 1)[1] if found else None
 
 
-def typed_into(cell: str, code: str) -> str:
-    """The exercise cell with its raise line replaced by ``code``, indented like that line."""
-    lines = cell.split("\n")
-    k = next(i for i, line in enumerate(lines) if "raise NotImplementedError" in line)
-    indent = lines[k][: len(lines[k]) - len(lines[k].lstrip())]
-    typed = [indent + line if line else line for line in code.strip("\n").split("\n")]
-    return "\n".join(lines[:k] + typed + lines[k + 1:])
-
-
 def before(exercise: str) -> tuple[str, dict]:
     """The exercise's cell, and a namespace made by running every other cell above it (as a learner would)."""
     namespace = {"torch": torch, "np": np, "course_utils": course_utils, "check": check, "device": torch.device("cpu")}
@@ -170,11 +150,7 @@ def strict_checks(monkeypatch: pytest.MonkeyPatch):
 
 def run_attempt(attempt: Attempt) -> WrongAnswer | None:
     cell, namespace = before(attempt.exercise)
-    try:
-        exec(typed_into(cell, attempt.code), namespace)
-    except WrongAnswer as verdict:
-        return verdict
-    return None
+    return run_typed(cell, attempt.code, namespace)
 
 
 @pytest.mark.parametrize("attempt", ATTEMPTS, ids=[f"{a.exercise}: {a.label}" for a in ATTEMPTS])

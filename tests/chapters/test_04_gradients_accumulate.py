@@ -8,7 +8,6 @@ named mistake it records, or that a right answer in another form passes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import matplotlib
 
@@ -23,20 +22,10 @@ import torch  # noqa: E402
 import course_utils  # noqa: E402
 from course_utils.checks import WrongAnswer, check, reset_attempts  # noqa: E402
 from coursetools.notebooks import NOTEBOOK_DIR  # noqa: E402
+from beginner_attempts import ACCEPTED, Attempt, run_typed  # noqa: E402
 
 CHAPTER = "04_gradients_accumulate"
-ACCEPTED = "accepted"
 BODY = "(2 * W).sum().backward()\n(W ** 2).sum().backward()\n"
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """``code`` replaces the exercise's raise line; ``verdict`` is ACCEPTED, a Mistake name, or ``~phrase``."""
-
-    exercise: str
-    label: str
-    code: str
-    verdict: str
 
 
 ATTEMPTS = [
@@ -163,15 +152,6 @@ def _exercise_cells() -> dict[str, str]:
     return cells
 
 
-def typed_into(cell: str, code: str) -> str:
-    """The exercise cell with its raise line replaced by ``code``, indented like that line."""
-    lines = cell.split("\n")
-    k = next(i for i, line in enumerate(lines) if "raise NotImplementedError" in line)
-    indent = lines[k][: len(lines[k]) - len(lines[k].lstrip())]
-    typed = [indent + line if line else line for line in code.strip("\n").split("\n")]
-    return "\n".join(lines[:k] + typed + lines[k + 1:])
-
-
 @pytest.fixture(scope="module")
 def cells() -> dict[str, str]:
     return _exercise_cells()
@@ -187,11 +167,7 @@ def strict_checks(monkeypatch: pytest.MonkeyPatch):
 
 def run_attempt(cell: str, attempt: Attempt) -> WrongAnswer | None:
     namespace = {"torch": torch, "np": np, "course_utils": course_utils, "check": check, "device": torch.device("cpu")}
-    try:
-        exec(typed_into(cell, attempt.code), namespace)
-    except WrongAnswer as verdict:
-        return verdict
-    return None
+    return run_typed(cell, attempt.code, namespace)
 
 
 @pytest.mark.parametrize("attempt", ATTEMPTS, ids=[f"{a.exercise}: {a.label}" for a in ATTEMPTS])

@@ -15,7 +15,6 @@ import os
 import re
 import subprocess
 import sys
-from dataclasses import dataclass
 
 import nbformat
 import numpy as np
@@ -25,20 +24,10 @@ import torch
 import course_utils
 from course_utils.checks import EXERCISES, WrongAnswer, check, reset_attempts
 from coursetools.notebooks import NOTEBOOK_DIR, ROOT
+from beginner_attempts import ACCEPTED, Attempt, typed_into  # noqa: E402
 
 CHAPTER = "10_higher_order_derivatives"
 SLUG = "higher_order_derivatives"
-ACCEPTED = "accepted"
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """``code`` replaces the exercise's raise line; ``verdict``: ACCEPTED, a Mistake name, ``~phrase`` or ``!Error``."""
-
-    exercise: str
-    label: str
-    code: str
-    verdict: str
 
 
 GRAD = "x = torch.tensor(1.0, requires_grad=True, device=device)\n"
@@ -245,15 +234,6 @@ def _exercise_cells() -> dict[str, str]:
         if cell.cell_type == "code" and found:
             cells[found.group(1).split(".", 1)[1]] = cell.source
     return cells
-
-
-def typed_into(cell: str, code: str) -> str:
-    """The exercise cell with its raise line replaced by ``code``, indented like that line."""
-    lines = cell.split("\n")
-    k = next(i for i, line in enumerate(lines) if "raise NotImplementedError" in line)
-    indent = lines[k][: len(lines[k]) - len(lines[k].lstrip())]
-    typed = [indent + line if line else line for line in code.strip("\n").split("\n")]
-    return "\n".join(lines[:k] + typed + lines[k + 1:])
 
 
 @pytest.fixture(scope="module")

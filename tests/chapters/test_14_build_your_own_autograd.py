@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
 
 import matplotlib
 
@@ -26,19 +25,9 @@ import torch  # noqa: E402
 import course_utils  # noqa: E402
 from course_utils.checks import WrongAnswer, check, reset_attempts  # noqa: E402
 from coursetools.notebooks import NOTEBOOK_DIR  # noqa: E402
+from beginner_attempts import ACCEPTED, Attempt, run_typed  # noqa: E402
 
 CHAPTER = "14_build_your_own_autograd"
-ACCEPTED = "accepted"
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """``code`` replaces the exercise's raise line; ``verdict`` is ACCEPTED, a Mistake name, or ``~phrase``."""
-
-    exercise: str
-    label: str
-    code: str
-    verdict: str
 
 
 ATTEMPTS = [
@@ -352,15 +341,6 @@ def _exercise_cells() -> dict[str, str]:
     return cells
 
 
-def typed_into(cell: str, code: str) -> str:
-    """The exercise cell with its raise line replaced by ``code``, indented like that line."""
-    lines = cell.split("\n")
-    k = next(i for i, line in enumerate(lines) if "raise NotImplementedError" in line)
-    indent = lines[k][: len(lines[k]) - len(lines[k].lstrip())]
-    typed = [indent + line if line else line for line in code.strip("\n").split("\n")]
-    return "\n".join(lines[:k] + typed + lines[k + 1:])
-
-
 @pytest.fixture(scope="module")
 def cells() -> dict[str, str]:
     return _exercise_cells()
@@ -392,11 +372,7 @@ def run_attempt(cell: str, attempt: Attempt) -> WrongAnswer | None:
     if not ENGINE:
         ENGINE.update(_engine())
     namespace = dict(ENGINE)
-    try:
-        exec(typed_into(cell, attempt.code), namespace)
-    except WrongAnswer as verdict:
-        return verdict
-    return None
+    return run_typed(cell, attempt.code, namespace)
 
 
 @pytest.mark.parametrize("attempt", ATTEMPTS, ids=[f"{a.exercise}: {a.label}" for a in ATTEMPTS])
