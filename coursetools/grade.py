@@ -200,6 +200,12 @@ def _safe_name(submission: Submission) -> str:
 
 # ---------------------------------------------------------------------------------- events -> result
 
+def _names(items: list[str], most: int = 3) -> str:
+    """A short list for a problem line: ``'python worker.py', 'sleep 100' and 2 more``."""
+    shown = ", ".join(repr(item[:60]) for item in items[:most])
+    return shown + (f" and {len(items) - most} more" if len(items) > most else "")
+
+
 def _is_memory(error: dict | None) -> bool:
     if not error:
         return False
@@ -335,8 +341,8 @@ def assemble(submission: Submission, running: Running | None, editions: dict[str
     if done:
         threads, processes = done.get("threads", []), done.get("processes", [])
         if threads or processes:
-            parts = [f"{len(processes)} process(es)"] if processes else []
-            parts += [f"{len(threads)} thread(s)"] if threads else []
+            parts = [f"{len(processes)} process(es) ({_names(processes)})"] if processes else []
+            parts += [f"{len(threads)} thread(s) ({_names(threads)})"] if threads else []
             problems.append(f"left {' and '.join(parts)} running after its last cell; all were stopped")
     by_kind: dict[str, list[dict]] = {}
     for incident in incidents:

@@ -1045,8 +1045,7 @@ def execute(the_plan: Any, channel: Channel, limits: Limits, sandbox: Sandbox, w
                       "tampering": new_tampering, "incidents": new_incidents, "printed_correct": unexpected[:10],
                       "output": capture.text()[-1500:] if error else ""})
     state["armed"] = False
-    threads = [t.name for t in threading.enumerate() if t is not main_thread and t.is_alive()]
-    channel.send({"e": "done", "threads": threads[:20], "processes": _descendants(sandbox)})
+    channel.send({"e": "done", "threads": _threads_left(main_thread), "processes": _descendants(sandbox)})
 
 
 def _few(verdicts: list[dict]) -> list[dict]:
@@ -1070,14 +1069,46 @@ def _message(exc: BaseException) -> str:
     return text[:400]
 
 
-def _descendants(sandbox: Sandbox) -> list[str]:
-    """The processes still running beside the runner (all of the namespace's, or this process's children)."""
+def _threads_left(main_thread: threading.Thread, grace_s: float = 1.0) -> list[str]:
+    """The names of the threads still running after the last cell (one ending now gets ``grace_s`` to end)."""
+    deadline = time.monotonic() + grace_s
+    left = []
+    for thread in threading.enumerate():
+        if thread is main_thread:
+            continue
+        try:
+            thread.join(timeout=max(deadline - time.monotonic(), 0.0))
+        except (RuntimeError, AssertionError):  # a thread started outside Python (a "dummy" thread)
+            pass
+        if thread.is_alive():
+            left.append(thread.name)
+    return left[:20]
+
+
+def _descendants(sandbox: Sandbox, grace_s: float = 1.0) -> list[str]:
+    """The processes still running beside the runner (all of the namespace's, or this process's children).
+
+    A process that is exiting at this moment (a worker joined a moment ago, whose exit the kernel
+    is still finishing) is not the submission's fault: what is found is looked at again for up to
+    ``grace_s`` seconds, and only the processes still there are named.
+    """
+    found = _other_processes(sandbox)
+    deadline = time.monotonic() + grace_s
+    while found and time.monotonic() < deadline:
+        time.sleep(0.05)
+        still = _other_processes(sandbox)
+        found = {pid: cmd for pid, cmd in found.items() if pid in still}
+    return list(found.values())[:20]
+
+
+def _other_processes(sandbox: Sandbox) -> dict[int, str]:
+    """pid -> command line of every live process that counts as the submission's (see _descendants)."""
     me = os.getpid()
-    found = []
+    found: dict[int, str] = {}
     try:
         names = [n for n in os.listdir("/proc") if n.isdigit()]
     except OSError:
-        return []
+        return {}
     for name in names:
         pid = int(name)
         if pid == me:
@@ -1091,13 +1122,13 @@ def _descendants(sandbox: Sandbox) -> list[str]:
             continue
         fields = stat[stat.rindex(")") + 2:].split()
         state, ppid = fields[0], int(fields[1])
-        if state == "Z":
+        if state in ("Z", "X"):
             continue
         if "multiprocessing.forkserver" in cmd or "multiprocessing.resource_tracker" in cmd:
             continue  # multiprocessing's own helpers (chapter 15's fork server), not the learner's processes
         if sandbox.mode == "namespaces" or ppid == me:
-            found.append(cmd or stat[stat.index("(") + 1: stat.rindex(")")])
-    return found[:20]
+            found[pid] = cmd or stat[stat.index("(") + 1: stat.rindex(")")]
+    return found
 
 
 # ---------------------------------------------------------------------------------- the parent's view

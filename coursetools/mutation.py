@@ -113,6 +113,11 @@ def report(verdicts: dict[str, str], diffs: dict[str, str], why: dict[str, str],
                     "(`./course mutate --resume` continues it), so this score is of a partial run.")
     else:
         coverage = ""
+    unexplained = len(survivors) - len(explained)
+    beyond = (f" Leaving out the {len(explained)} shown to make no difference (equivalent mutants, which no test can "
+              f"kill), {killed} of {len(run) - len(explained)} were killed: "
+              f"{killed / max(len(run) - len(explained), 1):.1%}; {unexplained} survivors are not explained."
+              if explained else "")
     lines = [
         "# Mutation run of the checks",
         "",
@@ -120,10 +125,15 @@ def report(verdicts: dict[str, str], diffs: dict[str, str], why: dict[str, str],
         f"{', '.join(f'`{p}`' for p in paths)}, with the tests {', '.join(f'`{t}`' for t in TESTS)}.",
         "",
         f"**{killed} of {len(run)} mutants run were killed: {score:.1%}.** {len(survivors)} survived or had no "
-        f"test, {len(explained)} of them explained as harmless below.{coverage}",
+        f"test, {len(explained)} of them explained as harmless below.{beyond}{coverage}",
         "",
         "| verdict | mutants |", "|---|---|",
         *[f"| {status} | {sum(v == status for v in verdicts.values())} |" for status in sorted(set(verdicts.values()))],
+        "",
+        "| part | killed | run | explained survivors |", "|---|---|---|---|",
+        *[f"| `{part}` | {sum(run[n] == 'killed' for n in names)} | {len(names)} | "
+          f"{sum(n in why for n in names if run[n] != 'killed')} |"
+          for part, names in _by_part(run).items()],
         "",
         "## Survivors",
         "",
@@ -132,6 +142,14 @@ def report(verdicts: dict[str, str], diffs: dict[str, str], why: dict[str, str],
         lines += [f"### `{name}` ({verdicts[name]})", "", why.get(name, "**Not explained yet.**"), "",
                   "```diff", diffs.get(name, "").strip(), "```", ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _by_part(run: dict[str, str]) -> dict[str, list[str]]:
+    """The mutants' names grouped by package (``course_utils.checks``, ``course_utils.exercises``, ...)."""
+    parts: dict[str, list[str]] = {}
+    for name in sorted(run):
+        parts.setdefault(".".join(name.split(".")[:2]), []).append(name)
+    return parts
 
 
 def draw_sample(work: Path, share: float, seed: int) -> list[str]:

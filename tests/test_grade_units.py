@@ -374,3 +374,43 @@ def test_the_audit_hook_refuses_the_graders_files_writes_elsewhere_and_the_netwo
     kinds = {kind for kind, _ in data["incidents"]}
     assert kinds == {"grader_file", "write_outside", "deleted_in_workdir", "network"}, data
     assert (secret / "gradebook.csv").read_text() == "ada,1\n" and not (tmp_path / "outside.txt").exists()
+
+
+def test_a_process_that_is_ending_is_not_left_running_and_one_that_stays_is_named() -> None:
+    """Chapter 15's DDP workers may still be exiting when the last cell ends: that is no problem of the
+    learner's. A process that stays (a fork that loops) is reported by its command line."""
+    import threading
+
+    from coursetools.grade_sandbox import Sandbox, _descendants, _threads_left
+
+    sandbox = Sandbox("process", False)
+    ending = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(0.3)"])
+    staying = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)  # stays"])
+    try:
+        reaper = threading.Thread(target=ending.wait)  # as the fork server reaps its workers
+        reaper.start()
+        left = _descendants(sandbox, grace_s=2.0)
+        reaper.join()
+        assert len(left) == 1 and "stays" in left[0], left
+    finally:
+        staying.kill()
+        staying.wait()
+    assert _descendants(sandbox, grace_s=0.2) == []
+
+    stop = threading.Event()
+    short = threading.Thread(target=lambda: stop.wait(0.3), name="ends-soon")
+    long = threading.Thread(target=lambda: stop.wait(30), name="spins")
+    short.start()
+    long.start()
+    try:
+        assert _threads_left(threading.main_thread(), grace_s=1.5) == ["spins"]
+    finally:
+        stop.set()
+        long.join()
+
+
+def test_the_problem_line_names_what_was_left_running() -> None:
+    from coursetools.grade import _names
+
+    assert _names(["python -c loop"]) == "'python -c loop'"
+    assert _names(["a", "b", "c", "d", "e"]) == "'a', 'b', 'c' and 2 more"

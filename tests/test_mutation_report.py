@@ -29,3 +29,15 @@ def test_a_sampled_run_says_it_is_a_sample() -> None:
     text = report(verdicts, {}, {}, ["course_utils/checks/"], sample=(0.25, 0))
     assert "**1 of 1 mutants run were killed: 100.0%.**" in text
     assert "a random sample of 1 of the 3 mutants (`--sample 0.25 --seed 0`)" in text and "stopped" not in text
+
+
+def test_explained_survivors_are_left_out_of_the_second_score_and_each_part_is_counted() -> None:
+    verdicts = {"course_utils.checks.a.f__mutmut_1": "killed", "course_utils.checks.a.f__mutmut_2": "survived",
+                "course_utils.exercises.b.g__mutmut_1": "killed", "course_utils.exercises.b.g__mutmut_2": "survived",
+                "course_utils.exercises.b.g__mutmut_3": "killed"}
+    why = {"course_utils.exercises.b.g__mutmut_2": "the value is normalised away on the next line"}
+    text = report(verdicts, {}, why, ["course_utils/"])
+    assert "**3 of 5 mutants run were killed: 60.0%.**" in text
+    assert "Leaving out the 1 shown to make no difference" in text and "3 of 4 were killed: 75.0%" in text
+    assert "1 survivors are not explained" in text
+    assert "| `course_utils.checks` | 1 | 2 | 0 |" in text and "| `course_utils.exercises` | 2 | 3 | 1 |" in text
