@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import re
 import shutil
 import subprocess
@@ -52,7 +53,10 @@ def prepare(paths: list[str]) -> Path:
         # The notebooks' strict nbval (addopts) is not what kills a mutant of a check: run the unit tests alone.
         # mutmut records test ids unescaped (a chapter test named "p² dropped" stays "p²") and passes them back;
         # pytest finds them only when it does not escape them either.
-        "pytest_add_cli_args = ['-p', 'no:xdist', '-q', '-x', '-o', 'addopts=-p no:cacheprovider', '-o', "
+        # coursetools.mutation_plugin imports a mutated exercise module again, so what it builds at import sees
+        # the mutant (see widen_import_time_tests).
+        "pytest_add_cli_args = ['-p', 'no:xdist', '-p', 'coursetools.mutation_plugin', '-q', '-x', '-o', "
+        "'addopts=-p no:cacheprovider', '-o', "
         "'disable_test_id_escaping_and_forfeit_all_rights_to_community_support=true']\n"
         f"also_copy = {COPY!r}\n"
     )
@@ -152,15 +156,59 @@ def _by_part(run: dict[str, str]) -> dict[str, list[str]]:
     return parts
 
 
-def draw_sample(work: Path, share: float, seed: int) -> list[str]:
-    """Names of a random ``share`` of all mutants, the same for the same code and seed.
+def make_mutants(work: Path) -> None:
+    """Have mutmut make its mutants and its map of which tests cover which function, and run none.
 
-    mutmut makes its mutants (and its map of which tests cover which function) on its first run; a run
-    asked for a name that matches nothing does only that. The draw is then made from the full list.
+    A run asked for a name that matches no mutant does only that; the map is then widened
+    (:func:`widen_import_time_tests`) before the mutants are run.
     """
+    subprocess.run([sys.executable, "-m", "mutmut", "run", "no.such__mutmut_0"], cwd=work, capture_output=True)
+    stats = work / "mutants" / "mutmut-stats.json"
+    if stats.is_file():
+        data = json.loads(stats.read_text(encoding="utf-8"))
+        data["tests_by_mangled_function_name"] = widen_import_time_tests(data["tests_by_mangled_function_name"],
+                                                                         list(data["duration_by_test"]))
+        stats.write_text(json.dumps(data, indent=4), encoding="utf-8")
+
+
+def widen_import_time_tests(tests_by_function: dict[str, list[str]], tests_in_order: list[str]) -> dict[str, list[str]]:
+    """Give the code that runs at import the tests of its chapter, not only the test that happened to import it.
+
+    mutmut learns which tests cover a function by running them all once; what runs while the modules are
+    imported (an exercise's cases and judges are built then) is credited to the first test, the one
+    running when the import happened. A mutant there would be tried on that test alone. Here such a
+    function of ``course_utils/exercises/<chapter>.py`` gets every test of its chapter (its file in
+    ``tests/chapters`` and the tests of its exercises in the other files), and a function of the check
+    kinds that only the import ran gets every test in ``tests/test_exercises.py``. With
+    :mod:`coursetools.mutation_plugin`, the module is imported again under the mutant.
+
+    >>> widen_import_time_tests({"course_utils.exercises.hooks.x__case": ["t::first"]},
+    ...                         ["t::first", "tests/chapters/test_12_hooks.py::test_a", "e.py::test[hooks.flat]",
+    ...                          "e.py::test[first_gradients.one]"])["course_utils.exercises.hooks.x__case"]
+    ['e.py::test[hooks.flat]', 't::first', 'tests/chapters/test_12_hooks.py::test_a']
+    """
+    if not tests_in_order:
+        return tests_by_function
+    first = tests_in_order[0]
+    widened = {}
+    for function, tests in tests_by_function.items():
+        found = set(tests)
+        if first in found:
+            parts = function.split(".")
+            if function.startswith("course_utils.exercises.") and len(parts) > 3:
+                chapter = parts[2]
+                found |= {t for t in tests_in_order
+                          if re.match(rf"tests/chapters/test_\d\d_{chapter}\.py::", t) or f"[{chapter}." in t}
+            elif function.startswith("course_utils.checks") and found == {first}:
+                found |= {t for t in tests_in_order if t.startswith("tests/test_exercises.py::")}
+        widened[function] = sorted(found)
+    return widened
+
+
+def draw_sample(work: Path, share: float, seed: int) -> list[str]:
+    """Names of a random ``share`` of the mutants (see :func:`make_mutants`), the same for the same code and seed."""
     import random
 
-    subprocess.run([sys.executable, "-m", "mutmut", "run", "no.such__mutmut_0"], cwd=work, capture_output=True)
     every = sorted(results(work))
     if not every:
         raise SystemExit("error: mutmut made no mutants; run ./course mutate without --sample to see why")
@@ -184,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
         work = WORK if args.resume and WORK.is_dir() else prepare(args.paths)
         print(f"mutating {', '.join(args.paths)} in a copy at {work} ...", flush=True)
         names: list[str] = []
+        if not args.resume:
+            make_mutants(work)
         if sample:
             names = draw_sample(work, *sample)
             print(f"a random sample of {len(names)} mutants (seed {args.seed})", flush=True)

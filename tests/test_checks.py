@@ -583,3 +583,229 @@ def test_load_all_imports_every_chapter_module() -> None:
     table = load_all()
     modules = {m.name for m in pkgutil.iter_modules(course_utils.exercises.__path__)}
     assert table is EXERCISES and modules <= {exercise.chapter for exercise in table.values()}
+
+
+# ------------------------------------------------------------------ found by the mutation run (survivors of group H1)
+
+def test_unreadable_tensors_are_told_why_and_what_to_pass() -> None:
+    """A meta tensor has no numbers and a sparse one no strided storage: the learner reads which, and what to do."""
+    for answer, sentence in [
+            (torch.empty(3, device="meta"),
+             "You gave: a tensor of shape (3,) and dtype torch.float32 whose numbers cannot be read "
+             "(NotImplementedError"),
+            (torch.tensor([1.0, -2.0, 3.0]).to_sparse(),
+             "a tensor of shape (3,) and dtype torch.float32 that cannot be read as an ordinary tensor "
+             "(Cannot access storage of SparseTensorImpl); pass a plain tensor")]:
+        with pytest.raises(WrongAnswer, match="not an answer the check can read") as info:
+            _numeric().validate(answer)
+        assert sentence in said(info.value)
+
+
+def test_a_tensor_subclass_with_a_sparse_layout_is_read_through_to_dense() -> None:
+    """A wrapper subclass may keep a non-strided layout after unwrapping; its numbers are read densely."""
+    class SparseLooking(torch.Tensor):
+        @staticmethod
+        def __new__(cls, dense):
+            made = torch.Tensor._make_wrapper_subclass(cls, dense.size(), dtype=dense.dtype, layout=torch.sparse_coo)
+            made.dense = dense
+            return made
+
+        @classmethod
+        def __torch_dispatch__(cls, func, types, args=(), kwargs=None):
+            if func is torch.ops.aten.alias.default:
+                return SparseLooking(args[0].dense)
+            if func is torch.ops.aten._to_dense.default:
+                return args[0].dense.clone()
+            raise NotImplementedError(str(func))
+
+    _numeric().validate(SparseLooking(torch.tensor([1.0, -2.0, 3.0])))
+    with pytest.raises(WrongAnswer, match="values differ"):
+        _numeric().validate(SparseLooking(torch.tensor([1.0, 2.0, 3.0])))
+
+
+def test_bytes_are_shown_as_the_bytes_given() -> None:
+    with pytest.raises(WrongAnswer) as info:
+        _numeric(solution=lambda: 12.0).validate(b"12")
+    assert "You gave: the string \"b'12'\", not a number (write the number without quotes)" in said(info.value)
+
+
+def test_a_list_nested_too_deeply_is_described_as_what_was_given() -> None:
+    answer: list = [1.0]
+    for _ in range(5000):
+        answer = [answer]
+    with pytest.raises(WrongAnswer) as info:
+        _numeric(solution=lambda: 1.0).validate(answer)
+    assert ("You gave: a list of length 1 that is too large or too deeply nested to read (RecursionError)"
+            in said(info.value))
+
+
+def test_torch_calls_see_tensors_returned_in_tuples_and_lists() -> None:
+    from course_utils.checks.evidence import TorchCalls, tensors_in
+
+    x = torch.ones(2, 3, requires_grad=True)
+    with TorchCalls() as calls:
+        torch.unbind(x)  # a tuple of recorded tensors
+    assert calls.recorded == ["unbind"] and calls.largest == 3
+    a, b = torch.ones(1), torch.ones(2)
+    found = tensors_in((a, [b, 3], "x"))
+    assert len(found) == 2 and found[0] is a and found[1] is b
+
+
+def test_a_wrong_answer_without_a_first_step_never_promises_or_shows_one() -> None:
+    second = WrongAnswer("demo.x", "a demo", "the values differ.", hint="look again", level=2)
+    third = WrongAnswer("demo.x", "a demo", "the values differ.", hint="look again", level=3)
+    assert str(second) == "Exercise demo.x (a demo): not yet: the values differ.\n  Hint: look again"
+    assert str(third) == str(second)
+
+
+def test_a_case_whose_reference_gives_no_numbers_is_a_check_problem(demo) -> None:
+    demo(_double_exercise(id="demo.noref", solution=lambda: (lambda x: None)))
+    with pytest.raises(CheckProblem, match="not with your answer"):
+        check("demo.noref", lambda x: 2 * x)
+
+
+def test_wrong_keeps_the_sentence_its_message_must_name() -> None:
+    from course_utils.checks import wrong
+
+    example = wrong(lambda: 32.0, "sign is flipped")
+    assert example.make() == 32.0 and example.says == "sign is flipped"
+    assert wrong(lambda: 1.0).says == ""
+
+
+def _which_call() -> ChoiceExercise:
+    return ChoiceExercise("demo.call", "which call", "h", lambda: "backward", options=("backward", "step", "zero_grad"),
+                          outside={"<number>": Mistake("the value of the loss, not the name of a call"),
+                                   "grad": Mistake("the attribute that backward fills, not the call")})
+
+
+def test_choice_names_the_typical_answers_outside_the_options() -> None:
+    exercise = _which_call()
+    exercise.validate("Backward")
+    for answer, says in [(0.25, "the value of the loss, not the name of a call"),
+                         (torch.tensor(0.25), "the value of the loss, not the name of a call"),
+                         (" Grad ", "the attribute that backward fills, not the call")]:
+        with pytest.raises(WrongAnswer) as info:
+            exercise.validate(answer)
+        assert f"not yet: this looks like {says}." in said(info.value)
+        assert info.value.mistake == Mistake(says).name
+    for answer, sentence in [("<number>", "'<number>' is not one of the options"),
+                             (None, "None is not one of the options")]:
+        with pytest.raises(WrongAnswer) as info:
+            exercise.validate(answer)
+        assert sentence in said(info.value) and info.value.mistake is None
+
+
+def test_an_option_that_is_a_number_is_not_taken_for_the_number_mistake() -> None:
+    rates = ChoiceExercise("demo.rate", "rate", "h", lambda: "1.05", options=("0.1", "1.05"),
+                           outside={"<number>": Mistake("a step size that is not among the options")})
+    rates.validate(1.05)
+    with pytest.raises(WrongAnswer, match="this looks like a step size that is not among the options"):
+        rates.validate(2.0)
+
+
+def test_a_learners_error_ending_in_a_capital_x_is_quoted_whole() -> None:
+    def shapes_clash(x):
+        raise ValueError("shapes do not match: W @ X")
+
+    def full_stop(x):
+        raise ValueError("bad value.")
+
+    for answer, sentence in [(shapes_clash, "on a vector, your code raised ValueError: shapes do not match: W @ X."),
+                             (full_stop, "on a vector, your code raised ValueError: bad value. You gave")]:
+        with pytest.raises(WrongAnswer) as info:
+            _double_exercise().validate(answer)
+        assert sentence in said(info.value)
+
+
+def test_a_set_with_the_learners_own_objects_names_a_plain_item_and_never_calls_their_repr() -> None:
+    class Loud:
+        def __repr__(self):
+            raise RuntimeError("the check called the learner's __repr__")
+
+    exercise = ChoiceExercise("demo.set", "set", "h", lambda: {"a"}, options=("a", "b"), multiple=True)
+    for answer in ({Loud(), "zzz"}, {("a", Loud()), "zzz"}):
+        with pytest.raises(WrongAnswer) as info:
+            exercise.validate(answer)
+        assert "'zzz' is not one of the options" in said(info.value)
+
+
+def test_true_and_false_are_read_as_the_labels_true_and_false() -> None:
+    exercise = ChoiceExercise("demo.bool", "bool", "h", lambda: "True", options=("True", "False"))
+    for answer in (True, np.bool_(True), "true", " TRUE "):
+        exercise.validate(answer)
+    with pytest.raises(WrongAnswer, match="not the right option"):
+        exercise.validate(False)
+
+
+def test_only_functions_and_classes_stand_for_their_names() -> None:
+    import math
+
+    exercise = ChoiceExercise("demo.module", "module", "h", lambda: "math", options=("math", "cmath"))
+    exercise.validate("math")
+    with pytest.raises(WrongAnswer, match="a module is not one of the options"):
+        exercise.validate(math)  # a module has a __name__, but is not a function or a class
+
+
+def test_unknown_id_suggests_at_most_three(demo) -> None:
+    for k in range(5):
+        demo(_numeric(id=f"demo.vec{k}"))
+    with pytest.raises(KeyError) as info:
+        check("demo.vecs", 1.0)
+    message = info.value.args[0]
+    assert message.startswith("no exercise 'demo.vecs'; did you mean ")
+    assert message.count("'demo.vec") == 1 + 3
+
+
+def test_the_grader_and_the_progress_file_hear_each_verdict_with_its_exercise(demo, monkeypatch, tmp_path) -> None:
+    import json
+
+    import course_utils.checks
+
+    class Grader:
+        def __init__(self):
+            self.started, self.finished = [], []
+
+        def check_started(self, exercise_id):
+            self.started.append(exercise_id)
+
+        def check_finished(self, *args):
+            self.finished.append(args)
+
+    grader = Grader()
+    progress = tmp_path / "attempts.jsonl"
+    monkeypatch.setattr(course_utils.checks, "_grader", grader)
+    monkeypatch.setenv("COURSE_PROGRESS_FILE", str(progress))
+    demo(_numeric(id="demo.graded"))
+    check("demo.graded", [1.0, -2.0, 3.0])
+    with pytest.raises(WrongAnswer):
+        check("demo.graded", [0.0, 0.0, 0.0])
+    assert grader.started == ["demo.graded", "demo.graded"]
+    assert grader.finished == [("demo.graded", "correct", None, 0, ""),
+                               ("demo.graded", "wrong", None, 1, "the values differ from the expected ones.")]
+    records = [json.loads(line) for line in progress.read_text().splitlines()]
+    assert [(r["exercise"], r["verdict"], r["level"]) for r in records] == [("demo.graded", "correct", 0),
+                                                                           ("demo.graded", "wrong", 1)]
+
+
+def test_a_function_or_class_that_never_finishes_is_told_which_it_is(demo) -> None:
+    def forever(x):
+        while True:
+            pass
+
+    class Forever:
+        def __init__(self, x):
+            while True:
+                pass
+
+    class Double:
+        def __init__(self, x):
+            self.out = 2 * x
+
+    demo(_double_exercise(id="demo.endless", time_limit=0.2))
+    demo(_double_exercise(id="demo.endless_class", time_limit=0.2, what="class", signature="Double(x)",
+                          solution=lambda: Double, adapt=lambda cls: (lambda x: cls(x).out)))
+    for exercise_id, answer, what in [("demo.endless", forever, "function"), ("demo.endless_class", Forever, "class")]:
+        with pytest.raises(WrongAnswer) as info:
+            check(exercise_id, answer)
+        assert (f"not yet: your {what} did not finish in 0.2 s. "
+                "Does a loop never end (a while loop whose condition never changes)?") in said(info.value)

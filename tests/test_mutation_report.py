@@ -41,3 +41,39 @@ def test_explained_survivors_are_left_out_of_the_second_score_and_each_part_is_c
     assert "Leaving out the 1 shown to make no difference" in text and "3 of 4 were killed: 75.0%" in text
     assert "1 survivors are not explained" in text
     assert "| `course_utils.checks` | 1 | 2 | 0 |" in text and "| `course_utils.exercises` | 2 | 3 | 1 |" in text
+
+
+def test_a_mutants_run_builds_its_exercise_module_again_and_only_that(monkeypatch) -> None:
+    """What an exercise module builds at import (cases, judges) must be built under the mutant too."""
+    from course_utils.checks import registry
+    from coursetools.mutation_plugin import pytest_sessionstart
+
+    registry.load_all()
+    before = dict(registry.EXERCISES)
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "course_utils.exercises.first_gradients.x_nothing__mutmut_0")
+    pytest_sessionstart(None)
+    assert set(registry.EXERCISES) == set(before)
+    assert all(registry.EXERCISES[k] is not v for k, v in before.items() if k.startswith("first_gradients."))
+    assert all(registry.EXERCISES[k] is v for k, v in before.items() if not k.startswith("first_gradients."))
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "stats")
+    again = dict(registry.EXERCISES)
+    pytest_sessionstart(None)
+    assert registry.EXERCISES == again            # outside a mutant's run, nothing is imported again
+
+
+def test_code_run_at_import_gets_the_tests_of_its_chapter() -> None:
+    from coursetools.mutation import widen_import_time_tests
+
+    order = ["tests/test_checks.py::test_first", "tests/chapters/test_05_switching_tracking_off.py::test_5_3",
+             "tests/test_exercises.py::test_wrong[switching_tracking_off.validation_loss]",
+             "tests/test_exercises.py::test_wrong[hooks.flat]", "tests/test_checks.py::test_other"]
+    widened = widen_import_time_tests({
+        "course_utils.exercises.switching_tracking_off.x__validation_case": [order[0]],   # ran at import only
+        "course_utils.exercises.hooks.x__judge": [order[3]],                              # ran in a test: as it was
+        "course_utils.checks.kinds.x_wrong": [order[0]],
+        "course_utils.checks.kinds.x_read": [order[0], order[4]],
+    }, order)
+    assert widened["course_utils.exercises.switching_tracking_off.x__validation_case"] == sorted(order[:3])
+    assert widened["course_utils.exercises.hooks.x__judge"] == [order[3]]
+    assert widened["course_utils.checks.kinds.x_wrong"] == sorted([order[0], order[2], order[3]])
+    assert widened["course_utils.checks.kinds.x_read"] == sorted([order[0], order[4]])

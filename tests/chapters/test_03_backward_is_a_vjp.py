@@ -338,3 +338,28 @@ def test_the_jacobian_check_watches_the_backward_passes() -> None:
         assert len(seen.arrived) == J.shape[0]
         assert torch.allclose(torch.stack(seen.arrived), J)
         assert torch.allclose(J, torch.autograd.functional.jacobian(f.rule, x.detach()))
+
+
+def test_the_loop_with_the_chapters_fixed_4_is_right_for_four_outputs_and_refused_for_other_sizes() -> None:
+    """3.3's wrong example of the chapter's loop copied with its fixed 4 models a loop that works: alone on the
+    case of (5x)² (4 outputs) it passes, and on each case of another size it is refused for v's shape, so the
+    check refuses it for the size of the output, not for a slip of its own."""
+    import dataclasses
+
+    from course_utils.checks import EXERCISES
+
+    exercise = EXERCISES["backward_is_a_vjp.jacobian_row_by_row"]
+    fixed_four = next(example for example in exercise.wrong_examples
+                      if getattr(example, "says", "") == "one entry per entry of f(x)").make()
+    sizes = []
+    for case in exercise.cases:
+        f, x = case.inputs()
+        sizes.append(f(x).numel())
+        alone = dataclasses.replace(exercise, cases=[case])
+        if sizes[-1] == 4:
+            alone.validate(fixed_four)
+        else:
+            with pytest.raises(WrongAnswer) as refused:
+                alone.validate(fixed_four)
+            assert refused.value.mistake == "v_shape_differs_from_output", refused.value
+    assert 4 in sizes and len(set(sizes)) > 1

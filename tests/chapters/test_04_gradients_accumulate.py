@@ -63,6 +63,12 @@ ATTEMPTS = [
             "(W ** 2).sum().backward()\ngrads.append(W.grad.tolist())\nW.grad.zero_()", "~grads holds 8 entries"),
     Attempt("fix_the_loop", "one number per step", f"{BODY}grads.append(W.grad.sum().item())\nW.grad.zero_()",
             "~should hold the three numbers of W.grad"),
+    Attempt("fix_the_loop", "the append forgotten", f"{BODY}W.grad.zero_()",
+            "~not yet: grads is empty: nothing was appended."),
+    Attempt("fix_the_loop", "W recorded, not its gradient", f"{BODY}grads.append(W.tolist())\nW.grad.zero_()",
+            "~not yet: the recorded gradients differ from what autograd computes in this loop."),
+    Attempt("fix_the_loop", "the tensor itself, reset at the start of the step", f"W.grad = None\n{BODY}"
+            "grads.append(W.grad)", "grad_tensor_stored_not_copied"),
     Attempt("fix_the_loop", "right, a clone and zero_()", f"{BODY}grads.append(W.grad.clone())\nW.grad.zero_()",
             ACCEPTED),
     Attempt("fix_the_loop", "right, the tensor and = None", f"{BODY}grads.append(W.grad)\nW.grad = None", ACCEPTED),
@@ -205,6 +211,23 @@ def test_an_empty_function_result_never_passes() -> None:
     """Issue 13: ``lambda k: []`` passed grad_after_k_calls (an empty array was "close" to anything)."""
     with pytest.raises(WrongAnswer, match="it returned 0 numbers"):
         check("gradients_accumulate.grad_after_k_calls", lambda k: [])
+
+
+def test_4_1_the_never_reset_message_quotes_w_grad_to_four_decimals() -> None:
+    W = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (W / 3).sum().backward()
+    with pytest.raises(WrongAnswer) as info:
+        check("gradients_accumulate.fix_the_loop", ([[4.0, 6.0, 8.0]] * 4, W))
+    assert info.value.mistake == "grad_never_reset"
+    assert "it holds [0.3333, 0.3333, 0.3333] now" in " ".join(str(info.value).split())
+
+
+def test_4_2_the_whole_loss_per_call_is_named_on_a_later_k_too() -> None:
+    """The first case, k = 1, cannot show every rule: a function right there is judged on k = 2 next."""
+    with pytest.raises(WrongAnswer) as info:
+        check("gradients_accumulate.grad_after_k_calls", lambda k: 6.0 if k == 1 else 27.0 * k)
+    assert info.value.mistake == "value_for_derivative"
+    assert "on k = 2, the whole loss per call" in " ".join(str(info.value).split())
 
 
 def test_exercise_4_1_judges_the_loop_not_a_bare_list(cells: dict[str, str]) -> None:

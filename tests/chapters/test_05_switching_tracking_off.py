@@ -179,6 +179,14 @@ def test_5_4_every_wrong_way_is_named(label) -> None:
     assert verdict("fix_data_bug", function).mistake == mistake
 
 
+def test_5_4_an_in_place_change_through_a_numpy_view_is_named() -> None:
+    """numpy() shares probs's memory like detach(), but an in-place change through it leaves the version counter
+    alone: the check must see the changed numbers themselves."""
+    source = ("def as_percent(probs):\n    percent = probs.detach().numpy()\n    percent *= 100\n"
+              "    return percent\n")
+    assert verdict("fix_data_bug", function_of(source, "as_percent")).mistake == "probs_changed_in_place"
+
+
 @pytest.mark.parametrize("expression", [
     "probs.detach() * 100", "100 * probs.detach()", "probs.detach().clone().mul_(100)",
     "(probs.detach() * 100).tolist()", "probs.detach().cpu().numpy() * 100",

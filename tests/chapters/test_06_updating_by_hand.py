@@ -71,6 +71,20 @@ def test_6_1_every_wrong_way_is_named(label) -> None:
     assert verdict("three_steps", learner_cell(solution)).mistake == mistake
 
 
+@pytest.mark.parametrize("steps", [1, 2, 4, 5])
+def test_6_1_another_number_of_steps_is_counted(steps) -> None:
+    answer = learner_cell(RIGHT.replace("range(3)", f"range({steps})"))
+    said = " ".join(str(verdict("three_steps", answer)).split())
+    assert f"W moved by {steps} steps' worth (lr·xᵀ each), not 3." in said
+
+
+def test_6_1_a_learning_rate_per_step_is_refused_as_not_one_number() -> None:
+    answer = learner_cell(RIGHT)
+    answer["lr"] = [0.01, 0.01, 0.01]
+    said = " ".join(str(verdict("three_steps", answer)).split())
+    assert "You gave: lr is a list of length 3, not one number" in said
+
+
 def test_6_1_copying_w0_after_the_loop_is_explained() -> None:
     answer = learner_cell(LOOP + "    with torch.no_grad():\n        W -= lr * W.grad\n        b -= lr * b.grad\n"
                           + RESET + "W0, b0 = W.detach().clone(), b.detach().clone()\n")

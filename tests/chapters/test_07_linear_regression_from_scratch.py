@@ -148,6 +148,11 @@ def only_dw(X, y, w, b):
     return 2 * (r * X).mean()
 
 
+def dw_twice(X, y, w, b):
+    r = X @ w + b - y
+    return 2 * (r * X).mean(), 2 * (r * X).mean()
+
+
 @pytest.mark.parametrize("answer, mistake, says", [
     ({"w": -3.9221, "b": -3.4520}, None, "pass the function itself"),
     (copied, "copied_chapter_numbers", "not of these inputs"),
@@ -158,7 +163,7 @@ def only_dw(X, y, w, b):
     (swapped, "w_and_b_swapped", "wrong order"),
     (means_multiplied, "product_of_means", "mean of the products"),
     (flat_target, "residual_broadcast", "n × n matrix"),
-    (only_dw, None, "return the pair (dL/dw, dL/db)"),
+    (only_dw, None, "it returned a tensor of shape () and dtype torch.float32, requires_grad=True; return the pair"),
 ])
 def test_7_2_wrong_answers_are_named(answer, mistake, says) -> None:
     wrong = verdict("gradient_by_hand", answer)
@@ -173,6 +178,23 @@ def test_7_2_wrong_answers_are_named(answer, mistake, says) -> None:
 ])
 def test_7_2_other_correct_forms_pass(answer) -> None:
     check(f"{EX}.gradient_by_hand", answer)
+
+
+def test_7_2_wrong_values_no_mistake_explains_are_called_wrong_values() -> None:
+    wrong = verdict("gradient_by_hand", dw_twice)
+    assert wrong.mistake is None
+    assert wrong.problem == ("on the chapter's data at the seed-4 start, "
+                             "it returned the wrong values for dL/dw and dL/db")
+
+
+@pytest.mark.parametrize("size, says", [
+    (1000, "its dL/dw holds 1000 numbers; with one feature it is a single number"),
+    (1001, "its dL/dw is a tensor of shape (1001,) and dtype torch.float32: 1001 numbers, far more than"),
+])
+def test_7_2_a_part_of_more_than_1000_numbers_is_not_read(size, says) -> None:
+    wrong = verdict("gradient_by_hand", lambda X, y, w, b: (torch.zeros(size), 0.0))
+    assert wrong.mistake is None
+    assert says in " ".join(str(wrong).split())
 
 
 def test_7_2_numbers_printed_after_the_exercise_cannot_be_copied_into_it() -> None:
@@ -383,6 +405,17 @@ def sqrt_of_square(X, y, model, lr=0.1):
 @pytest.mark.parametrize("answer", [with_sgd, set_to_none, copy_update, sqrt_of_square])
 def test_7_3_other_correct_steps_pass(answer) -> None:
     check(f"{EX}.my_step", answer)
+
+
+def test_7_3_cases_on_the_chapters_data_start_where_the_chapter_starts() -> None:
+    """The cases "on the chapter's data from the seed-4 start" hold the chapter's X, y and seed-4 Linear(1, 1):
+    the gradient of the MSE there is the one the chapter prints after Exercise 7.2."""
+    dw, db = map(float, re.findall(r"= (-?\d+\.\d+)", stored_text(cell("052"))))
+    for steps in (1, 3):
+        X, y, model, lr, n = ex._chapter_step_case(steps)()
+        ((model.forward(X) - y) ** 2).mean().backward()
+        assert (round(model.w.grad.item(), 4), round(model.b.grad.item(), 4)) == (dw, db)
+        assert (lr, n) == (0.1, steps)
 
 
 def test_7_3_asks_for_a_step_the_chapter_did_not_write() -> None:

@@ -81,7 +81,7 @@ def test_8_1_every_reasonable_form_of_the_indices_passes(body, capsys) -> None:
 
 def test_8_1_cases_cover_what_each_mistake_needs() -> None:
     def facts(seed, batch, hidden=3):
-        model, x, _ = ch08._example(seed, batch, hidden)
+        model, x = ch08._inactive_case(seed, batch, hidden)()
         active = ch08._activity(model, x)
         return (ch08._units(~active.any(0)), ch08._units(~active.all(0)), ch08._units(~active[0]))
     every, some, first = facts(7, 3)
@@ -111,6 +111,21 @@ S = "def sgd_step(params, lr):\n"
 ])
 def test_8_2_every_wrong_step_is_named(body, mistake) -> None:
     assert verdict("sgd_step", function_of(S + body, "sgd_step")).mistake == mistake
+
+
+@pytest.mark.parametrize("name, answer", [
+    ("sgd_step", function_of(S + "    with torch.no_grad():\n        for p in params:\n            p -= lr * p.grad",
+                             "sgd_step")),
+    ("where_to_zero_grad", {"A", "B", "C"}),
+], ids=["8.2", "8.3"])
+def test_8_2_and_8_3_checks_print_no_warning(name, answer, capsys) -> None:
+    """The networks of 8.2's first case and of 8.3's loops are trained on a target shaped like their output."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        passes(name, answer, capsys)
+    assert [str(w.message) for w in caught] == []
 
 
 def test_8_2_a_step_that_stops_after_the_first_parameter_is_caught() -> None:

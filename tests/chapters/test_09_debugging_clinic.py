@@ -17,10 +17,11 @@ import re
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 import torch
 
-from course_utils.checks import WrongAnswer, check, reset_attempts
+from course_utils.checks import EXERCISES, WrongAnswer, check, reset_attempts
 from course_utils.exercises import debugging_clinic as ex
 from coursetools.learner import learner_path
 from coursetools.notebooks import chapter_notebooks
@@ -59,10 +60,10 @@ def hidden_cell(fix: str = "retain", answer: str = "hidden"):
         hidden = hidden.detach().requires_grad_()
     if fix == "requires_grad_":
         hidden.requires_grad_()
-    if fix in ("retain", "twice", "sum", "again", "functional"):
+    if fix in ("retain", "twice", "sum", "cubed", "again", "functional"):
         hidden.retain_grad()
     output = net(x) if fix == "again" else net[2](hidden)
-    out = output.sum() if fix == "sum" else (output ** 2).sum()
+    out = output.sum() if fix == "sum" else (output ** 3).sum() if fix == "cubed" else (output ** 2).sum()
     out.backward(retain_graph=fix == "twice")
     if fix == "twice":
         out.backward()
@@ -83,6 +84,8 @@ def hidden_cell(fix: str = "retain", answer: str = "hidden"):
     ("", "pre", "hidden_before_activation", "before the Tanh"),
     ("twice", "hidden", "accumulated_twice", "twice the right value"),
     ("sum", "hidden", "other_loss", "net(x).sum()"),
+    ("cubed", "hidden", None, "not yet: hidden.grad holds the wrong numbers: it should be d out / d hidden, for "
+                              "out = (net(x) ** 2).sum() You gave:"),
     ("retain", "hidden.grad", None, "pass hidden itself"),
     ("retain", "list", None, "pass hidden itself"),
     ("retain", "out", None, "the network's output"),
@@ -146,6 +149,16 @@ def test_9_2_passing_x_itself_is_named() -> None:
     assert "this is x itself, not its gradient: pass x.grad" in said(wrong)
 
 
+def test_9_2_an_answer_far_larger_than_x_grad_is_refused_unread() -> None:
+    """Thousands of numbers are not read as a gradient of the wrong size: the check says it cannot read them."""
+    for answer in (np.zeros(2000), [0.0] * 2000):
+        reset_attempts()
+        wrong = said(verdict("fix_inplace", answer))
+        assert "this is not an answer the check can read" in wrong
+        assert "far more" in wrong and "than this exercise asks for" in wrong
+        assert "x.grad holds 3 numbers" not in wrong
+
+
 @pytest.mark.parametrize("fix", ["new", "clone", "clone_y"])
 def test_9_2_out_of_place_fixes_pass(fix) -> None:
     check(f"{EX}.fix_inplace", tripling_cell(fix))
@@ -190,6 +203,8 @@ UNSAFE = "nan_through_where"
     (lambda x: torch.where(x > 0, torch.log(torch.relu(x)), 0.0), UNSAFE, "(here in LogBackward0)"),
     (lambda x: torch.where(x > 0, torch.log(torch.where(x > 0, x, 0.0)), 0.0), UNSAFE, "A later step drops it"),
     (lambda x: ex._safe_log_reference(x).detach(), "result_detached", "carries no graph"),
+    (lambda x: ex._safe_log_reference(x.detach().clone().requires_grad_()), None,
+     "the result does not depend on x in the graph: no gradient reaches x"),
     (torch.log, None, "its values contain NaN"),
     (lambda x: torch.log(x) * (x > 0), None, "its values contain NaN"),
     (lambda x: torch.log(x.clamp(min=0)), None, "its values contain NaN"),
@@ -309,6 +324,32 @@ def test_9_4_loops_that_keep_no_graph_pass(kind) -> None:
     check(f"{EX}.smoothed_loss", smoothed_as(kind))
 
 
+def test_9_4_the_graph_keeping_example_is_the_hints_loop_and_only_its_graph_is_wrong() -> None:
+    """The registry's example of total_keeps_graph (also a ./course grade sample) is the loop the hint quotes,
+    smooth = 0.9 * smooth + 0.1 * loss: run where no graph is recorded, its numbers are accepted."""
+    exercise = EXERCISES[f"{EX}.smoothed_loss"]
+    assert "smooth = 0.9 * smooth + 0.1 * loss" in exercise.hint
+
+    def without_graphs(losses):
+        with torch.no_grad():
+            return [float(value) for value in ex._smoothed_buggy(losses)]
+
+    check(f"{EX}.smoothed_loss", without_graphs)
+    assert verdict("smoothed_loss", ex._smoothed_buggy).mistake == "total_keeps_graph"
+
+
+def test_9_4_a_verdict_names_the_case_and_each_case_hands_out_the_losses_it_names() -> None:
+    wrong = said(verdict("smoothed_loss", smoothed_as("swapped")))
+    assert "not yet: on 12 losses, handed out one at a time, the two weights are swapped" in wrong
+    cases = ex._loss_cases()            # built afresh, as the exercise built its cases at import
+    assert [case.name for case in cases] == [case.name for case in EXERCISES[f"{EX}.smoothed_loss"].cases] == [
+        "12 losses, handed out one at a time", "5 other losses"]
+    for case, n in zip(cases, (12, 5)):
+        (mine,), (reference,) = case.inputs(), case.inputs()
+        assert isinstance(mine, ex.Losses) and mine.n == n and mine is not reference
+        assert mine.values() == reference.values()     # the learner's run and the reference's get the same losses
+
+
 def test_9_4_the_losses_are_made_one_at_a_time_and_watched() -> None:
     losses = ex.Losses(6, seed=1)
     kept = [loss for loss in losses]
@@ -339,6 +380,23 @@ def test_9_5_shows_what_the_snippets_do_only_after_a_right_answer() -> None:
     assert not any(re.search(r"\bA, D, E and H\b|\{\"A\", \"D\", \"E\", \"H\"\}", text) for text in after)
     exercise = next(c for c in learner.cells if c.cell_type == "code" and "which_raise" in c.source)
     assert exercise.source.index("raise NotImplementedError") < exercise.source.index("show_outcomes()")
+
+
+def test_9_5_the_outcomes_print_as_the_stored_notebook_shows_them(capsys) -> None:
+    """Each snippet's outcome on one line, its section on the next, then what the silent ones teach; torch's own
+    message after the exception's type is left out of the comparison (it is the installed torch's)."""
+    ex.show_outcomes()
+    printed = capsys.readouterr().out
+    solution = nbformat.read(CHAPTER, as_version=4)
+    cell = next(c for c in solution.cells if c.cell_type == "code" and "show_outcomes()" in c.source)
+    stored = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream").split("\n", 1)[1]
+
+    def without_torch_messages(text: str) -> str:
+        return re.sub(r"^([A-H]: raises \w+): .*$", r"\1", text, flags=re.MULTILINE)
+
+    assert without_torch_messages(printed) == without_torch_messages(stored)
+    assert printed.endswith("They are the reason to check gradients, not only to wait for errors.\n")
+    assert printed.splitlines()[:2] == [ex.outcome("A"), "   (section 1: backward() on three numbers)"]
 
 
 # --- what the chapter quotes from torch -------------------------------------------------------------------

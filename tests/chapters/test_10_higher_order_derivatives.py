@@ -401,3 +401,66 @@ def test_the_allow_unused_message_is_worded_as_the_prose_says_for_each_version(p
     prose = " ".join(" ".join(c.source.split()) for c in nbformat.read(NOTEBOOK_DIR / f"{CHAPTER}.ipynb",
                                                                      as_version=4).cells if c.cell_type == "markdown")
     assert "torch 2.13 to 2.15 print it as above; torch 2.3 to 2.11 (Colab's 2.11 among them) say" in prose
+
+
+def test_newton_steps_are_judged_against_the_float64_iterates_up_to_the_edge_of_the_tolerance() -> None:
+    """10.3's stated tolerance (rtol 1e-4, atol 1e-6) holds around the exact iterates: answers just inside its edge
+    pass on either side, answers just past it are refused."""
+    from course_utils.checks.tolerance import ATOL, RTOL
+
+    exact, x = [], 2.0
+    for _ in range(3):
+        x = x - (4 * x**3 - 6 * x + 2) / (12 * x**2 - 6)
+        exact.append(x)
+    edge = ATOL + RTOL * np.abs(np.array(exact))
+    for side in (1.0, -1.0):
+        assert check("higher_order_derivatives.newton_steps", (exact + side * 0.9999 * edge).tolist()) is None
+        with pytest.raises(WrongAnswer):
+            check("higher_order_derivatives.newton_steps", (exact + side * 1.0001 * edge).tolist())
+
+
+def test_hvp_inputs_give_the_chapter_point_in_float64_and_draw_the_directions_from_a_private_generator() -> None:
+    """The case named "at (1, -2, 0.5) with v = (1, 0, -1)" gets exactly those, in float64; the random
+    directions of a vmap case are the same on every call and leave the learner's random state as it was."""
+    from course_utils.exercises.higher_order_derivatives import hvp_inputs
+
+    f, x, v = hvp_inputs("chapter", 3, seed=0, chapter_point=(1.0, -2.0, 0.5))()
+    assert x.dtype == v.dtype == torch.float64
+    assert x.tolist() == [1.0, -2.0, 0.5] and v.tolist() == [1.0, 0.0, -1.0]
+    assert f(x).item() == pytest.approx((1 + 4 + 0.25) ** 2 - 1)
+    torch.manual_seed(5)
+    before = torch.get_rng_state()
+    first, again = (hvp_inputs("sin", 5, seed=23, directions=4)()[2].rows for _ in range(2))
+    assert torch.equal(torch.get_rng_state(), before)
+    assert first.shape == (4, 5) and first.dtype == torch.float64 and torch.equal(first, again)
+
+
+def _hvp_exercise_judged_now():
+    """10.4 with its cases judged by a judge that ``hvp_judge`` builds now, inside the test.
+
+    The module builds its judge once, at import; built here, a change to ``hvp_judge`` shows in these
+    tests even where the module was imported before the change (as in a mutation-testing worker)."""
+    import dataclasses
+
+    from course_utils.exercises.higher_order_derivatives import HVP_MISTAKES, hvp_judge
+
+    exercise = EXERCISES[f"{SLUG}.hvp_function"]
+    judge = hvp_judge(HVP_MISTAKES)
+    return dataclasses.replace(exercise, cases=[dataclasses.replace(case, judge=judge) for case in exercise.cases])
+
+
+HVP_WRONG = EXERCISES[f"{SLUG}.hvp_function"].wrong_examples
+
+
+@pytest.mark.parametrize("example", HVP_WRONG, ids=[example.says for example in HVP_WRONG])
+def test_the_hvp_judge_names_what_each_wrong_hvp_did(example) -> None:
+    exercise = _hvp_exercise_judged_now()
+    with pytest.raises(WrongAnswer) as refused:
+        exercise.validate(example.make())
+    assert example.says in " ".join(refused.value.problem.split())
+
+
+def test_the_hvp_judge_accepts_the_solution_and_the_right_hvps_in_other_forms() -> None:
+    exercise = _hvp_exercise_judged_now()
+    for make in [exercise.solution, *exercise.right_examples]:
+        exercise.validate(make())

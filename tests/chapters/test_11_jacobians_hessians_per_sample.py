@@ -90,6 +90,8 @@ J = B * (1 - np.tanh(np.array([0.5, -1.0, 2.0])) ** 2)""", ACCEPTED),
             "indices_counted_from_one"),
     Attempt("cubic_hessian", "at (1, 1)", f"H = hessian({CUBIC})(torch.tensor([1.0, 1.0], device=device))",
             "hessian_at_wrong_point"),
+    Attempt("cubic_hessian", "a typo in the point: 3 for 2",
+            f"H = hessian({CUBIC})(torch.tensor([1.0, 3.0], device=device))", "hessian_at_wrong_point"),
     Attempt("cubic_hessian", "the value f(1, 2)", f"H = ({CUBIC})({P12})", "value_not_derivative"),
     Attempt("cubic_hessian", "H + H.T, as for the quadratic form", f"H = hessian({CUBIC})({P12})\nH = H + H.T",
             "hessian_doubled"),
@@ -355,3 +357,45 @@ def test_the_first_jacfwd_prints_no_warning_after_start_chapter(python) -> None:
                           env={**os.environ, "PYTHONPATH": str(ROOT), "COURSE_PROGRESS_FILE": "off"})
     assert done.returncode == 0, done.stderr[-2000:]
     assert "jit" not in done.stderr and "still shown" in done.stderr, done.stderr
+
+
+def test_a_slope_of_tanh_a_rounding_above_1_still_names_the_jacobian_at_another_point() -> None:
+    """11.1: the slope of tanh is at most 1 (reached at 0); a column scaled by up to 1 + 1e-9 (rounding) still
+    reads as the Jacobian at another point, here at (0, -1, 2)."""
+    B = np.array([[1.0, -1.0, 2.0], [0.0, 3.0, 1.0]])
+    slopes = np.array([1 + 1e-9, 1 - np.tanh(-1.0) ** 2, 1 - np.tanh(2.0) ** 2])
+    with pytest.raises(WrongAnswer) as refused:
+        check(f"{SLUG}.tanh_jacobian", B * slopes)
+    assert refused.value.mistake == "jacobian_at_wrong_point", refused.value
+
+
+def _hvp_func_exercise_judged_now():
+    """11.6 with its cases judged by a judge that ``hvp_judge`` builds now, inside the test.
+
+    The module builds its judge once, at import; built here, a change to ``hvp_judge`` shows in these
+    tests even where the module was imported before the change (as in a mutation-testing worker)."""
+    import dataclasses
+
+    from course_utils.exercises.higher_order_derivatives import hvp_judge
+    from course_utils.exercises.jacobians_hessians_per_sample import HVP_FUNC_MISTAKES
+
+    exercise = EXERCISES[f"{SLUG}.hvp_with_func"]
+    judge = hvp_judge(HVP_FUNC_MISTAKES)
+    return dataclasses.replace(exercise, cases=[dataclasses.replace(case, judge=judge) for case in exercise.cases])
+
+
+HVP_FUNC_WRONG = EXERCISES[f"{SLUG}.hvp_with_func"].wrong_examples
+
+
+@pytest.mark.parametrize("example", HVP_FUNC_WRONG, ids=[example.says for example in HVP_FUNC_WRONG])
+def test_the_hvp_judge_names_what_each_wrong_hvp_func_did(example) -> None:
+    exercise = _hvp_func_exercise_judged_now()
+    with pytest.raises(WrongAnswer) as refused:
+        exercise.validate(example.make())
+    assert example.says in " ".join(refused.value.problem.split())
+
+
+def test_the_hvp_judge_accepts_the_torch_func_solution_and_its_other_forms() -> None:
+    exercise = _hvp_func_exercise_judged_now()
+    for make in [exercise.solution, *exercise.right_examples]:
+        exercise.validate(make())

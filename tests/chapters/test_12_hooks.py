@@ -181,6 +181,45 @@ def test_the_chapter_never_runs_a_hook_on_nan_or_inf() -> None:
     assert not re.search(r"isfinite|nan_to_num|\bnan\b|\binf\b", code)
 
 
+def fixes_only_when_called_directly(inside_backward):
+    """A hook that is right when called by hand but does something else inside backward(), where torch runs
+    hooks with grad mode off: the direct calls cannot tell, so the registered cases must."""
+    def hook(grad):
+        if not torch.is_grad_enabled():
+            return inside_backward(grad)
+        return torch.where(torch.isfinite(grad), grad, torch.zeros_like(grad))
+
+    return hook
+
+
+@pytest.mark.parametrize("inside_backward, says", [
+    (lambda grad: None, "on a leaf with the hook registered by register_hook, x.grad still holds NaN or infinite "
+                        "elements after backward() with your hook registered"),
+    (torch.zeros_like, "on a leaf with the hook registered by register_hook, .grad is not the gradient with its "
+                       "non-finite elements replaced by 0 once the hook is registered"),
+], ids=["keeps_the_gradient", "zeroes_everything"])
+def test_a_hook_right_only_when_called_directly_fails_once_registered(inside_backward, says) -> None:
+    wrong = verdict("hooks.zero_non_finite", fixes_only_when_called_directly(inside_backward))
+    assert wrong.mistake is None
+    assert says in " ".join(str(wrong).split())
+
+
+def test_each_registered_case_hands_the_same_gradients_to_the_hook_and_to_the_reference() -> None:
+    """The tensor that carries the hook is finite; only the incoming gradient holds the kinds the case spoils."""
+    from course_utils.checks import EXERCISES
+    from course_utils.exercises.hooks import _registered
+
+    registered = [c for c in EXERCISES["hooks.zero_non_finite"].cases if "registered" in c.name]
+    built = [_registered("leaf", (5,), 122, "inf", "nan"), _registered("intermediate", (2, 3), 124, "-inf", "nan")]
+    assert len(registered) == len(built)
+    for case, make, spoiled in zip(registered, built, [{"inf", "nan"}, {"-inf", "nan"}]):
+        (how, data, incoming), (how_again, data_again, incoming_again) = make(), case.inputs()
+        assert how == how_again and how in case.name
+        assert torch.equal(data, data_again) and torch.allclose(incoming, incoming_again, equal_nan=True)
+        assert bool(torch.isfinite(data).all()) and data.shape == incoming.shape
+        assert {str(v) for v in incoming[~torch.isfinite(incoming)].tolist()} == spoiled
+
+
 # --- 12.2 and 12.3 --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("answer,mistake", [
@@ -315,6 +354,74 @@ def by_name(model, x):
     (returns_handles, "hooks_left_registered"), (by_name, None)])
 def test_capture_wrong_answers(answer, mistake, capsys) -> None:
     assert verdict("hooks.capture_activations", answer).mistake == mistake
+
+
+def first_tanh_only(model, x):
+    outputs, handles = [], []
+    for m in model.modules():
+        if isinstance(m, nn.Tanh):
+            handles.append(m.register_forward_hook(lambda mod, inp, out: outputs.append(out)))
+            break                                     # meant to leave the if, it leaves the loop
+    model(x)
+    for h in handles:
+        h.remove()
+    return outputs
+
+
+def sample_by_sample(model, x):
+    outputs, handles = [], []
+    for m in model.modules():
+        if isinstance(m, nn.Tanh):
+            handles.append(m.register_forward_hook(lambda mod, inp, out: outputs.append(out)))
+    for sample in x:                                  # one row of the batch at a time
+        model(sample)
+    for h in handles:
+        h.remove()
+    return outputs
+
+
+def in_half_precision(model, x):                      # kept smaller, as activations often are
+    outputs, handles = [], []
+    for m in model.modules():
+        if isinstance(m, nn.Tanh):
+            handles.append(m.register_forward_hook(lambda mod, inp, out: outputs.append(out.detach().half())))
+    model(x)
+    for h in handles:
+        h.remove()
+    return outputs
+
+
+def test_hooking_only_the_first_tanh_fails_on_the_flat_model_with_its_two_tanh_layers() -> None:
+    wrong = verdict("hooks.capture_activations", first_tanh_only)
+    assert wrong.mistake is None
+    assert ("on a Sequential with two Tanh layers, the list holds 1 tensors, but they are not the outputs of the 2 "
+            "Tanh calls") in " ".join(str(wrong).split())
+
+
+def test_running_the_model_on_each_sample_of_the_batch_is_running_it_more_than_once() -> None:
+    wrong = verdict("hooks.capture_activations", sample_by_sample)
+    assert wrong.mistake == "model_run_more_than_once"
+    assert "on a Sequential with two Tanh layers" in str(wrong)
+
+
+def test_outputs_kept_in_half_precision_are_accepted() -> None:
+    """The shared tolerance rule: an answer in a less precise dtype is allowed a few steps of its own precision."""
+    check("hooks.capture_activations", in_half_precision)
+
+
+def test_the_registered_example_of_hooks_left_captures_the_right_outputs() -> None:
+    """The registry's example of hooks_left_registered (also a ./course grade sample) differs from a right answer
+    only by the hooks it leaves: with them removed afterwards, its list is accepted."""
+    from course_utils.exercises.hooks import _capture_leaves_hooks
+
+    def hooks_removed_afterwards(model, x):
+        outputs = _capture_leaves_hooks(model, x)
+        for m in model.modules():
+            m._forward_hooks.clear()
+        return outputs
+
+    check("hooks.capture_activations", hooks_removed_afterwards)
+    assert verdict("hooks.capture_activations", _capture_leaves_hooks).mistake == "hooks_left_registered"
 
 
 def test_children_passes_a_flat_model_so_the_check_needs_nesting() -> None:

@@ -122,6 +122,7 @@ MUL_SIN_WRONG = [
     (mul_sin(indices_swapped), "none_for_a_needed_gradient"),
     (mul_sin(guarded(lambda g, x, y: g * x * torch.cos(y), lambda g, x, y: g * torch.sin(y))), "gradients_swapped"),
     (mul_sin(guarded(lambda g, x, y: torch.sin(y), lambda g, x, y: x * torch.cos(y))), "grad_output_dropped"),
+    (mul_sin(guarded(lambda g, x, y: g * torch.sin(y), lambda g, x, y: x * torch.cos(y))), "grad_output_dropped"),
     (mul_sin(guarded(lambda g, x, y: g * torch.sin(y), lambda g, x, y: -g * x * torch.cos(y))),
      "sign_of_the_derivative_of_sin"),
     (mul_sin(guarded(lambda g, x, y: g * torch.sin(y), lambda g, x, y: g * torch.cos(y))), "dropped_a_factor"),
@@ -162,6 +163,19 @@ def test_gradcheck_predictions_wrong_answers(answer, mistake) -> None:
     assert verdict("custom_functions_gradcheck.gradcheck_predictions", answer).mistake == mistake
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_gradcheck_predictions_hold_for_any_three_numbers_the_learner_runs_the_calls_on(
+        seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The exercise invites the learner to run the five calls on an x64 of their own: the check's answer must not
+    depend on which three numbers the check drew."""
+    from course_utils.exercises.custom_functions_gradcheck import _gradcheck_predictions
+
+    randn = torch.randn
+    monkeypatch.setattr(torch, "randn", lambda *size, generator=None, **options: randn(
+        *size, generator=torch.Generator().manual_seed(seed), **options))
+    assert _gradcheck_predictions() == {"a", "d", "e"}
+
+
 def test_gradcheck_predictions_accepts_other_spellings() -> None:
     for answer in (["A", "D", "E"], ("a", "d", "e"), {"a": 1, "d": 2, "e": 3}.keys()):
         check("custom_functions_gradcheck.gradcheck_predictions", answer)
@@ -199,6 +213,33 @@ def test_second_difference_wrong_answers(answer, mistake) -> None:
     ({"leaky_relu", "swish"}, None), ({"leakyrelu", "log_cosh"}, None)])
 def test_find_the_buggy_wrong_answers(answer, mistake) -> None:
     assert verdict("custom_functions_gradcheck.find_the_buggy", answer).mistake == mistake
+
+
+def test_find_the_buggy_accepts_the_two_buggy_backwards() -> None:
+    check("custom_functions_gradcheck.find_the_buggy", {"leaky_relu", "log_cosh"})
+
+
+def test_each_suspects_backward_has_the_bug_its_mistakes_describe() -> None:
+    """Against autograd through each suspect's own forward, with both signs and a grad_output that is not all ones:
+    smooth_abs and swish are right, leaky_relu's slope is ten times too large below 0 (grad_output kept), and
+    log_cosh ignores grad_output (right through .sum() alone)."""
+    from course_utils.exercises.custom_functions_gradcheck import SUSPECTS
+
+    x = torch.linspace(-2, 2, 9, dtype=torch.float64)
+    v = torch.linspace(0.5, 3, 9, dtype=torch.float64)
+    grads = {}
+    for name, f in SUSPECTS.items():
+        t = x.clone().requires_grad_()
+        f.apply(t).backward(v)
+        s = x.clone().requires_grad_()
+        (true,) = torch.autograd.grad(f.forward(s), s, v)
+        grads[name] = t.grad, true
+    for name in ("smooth_abs", "swish"):
+        assert torch.allclose(*grads[name])
+    mine, true = grads["leaky_relu"]
+    assert torch.allclose(mine[x > 0], true[x > 0]) and torch.allclose(mine[x <= 0], 10 * true[x <= 0])
+    mine, true = grads["log_cosh"]
+    assert torch.allclose(mine, true / v) and not torch.allclose(mine, true)
 
 
 def test_gradcheck_in_float32_flags_every_suspect() -> None:
@@ -278,6 +319,15 @@ def pow_no_grad(ctx, g):
     (pow_n(lambda ctx, g: (g * ctx.n * ctx.saved_tensors[0] ** ctx.n / ctx.saved_tensors[0], None)), "divided_by_x")])
 def test_pow_wrong_answers(answer, mistake) -> None:
     assert verdict("custom_functions_gradcheck.pow_backward", answer).mistake == mistake
+
+
+def test_a_backward_with_grad_output_detached_is_told_that_gradgradcheck_fails() -> None:
+    """Both derivatives in x are right; only the derivative with respect to grad_output is lost."""
+    answer = pow_n(lambda ctx, g: (g.detach() * ctx.n * ctx.saved_tensors[0] ** (ctx.n - 1), None))
+    wrong = verdict("custom_functions_gradcheck.pow_backward", answer)
+    assert wrong.mistake is None
+    assert ("on x holding five numbers of both signs and n = 3, gradgradcheck fails: the derivative of your backward "
+            "with respect to grad_output is not right (is grad_output detached?)") in " ".join(str(wrong).split())
 
 
 def test_a_detached_backward_passes_gradcheck_but_not_gradgradcheck() -> None:

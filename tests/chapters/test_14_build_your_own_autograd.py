@@ -63,6 +63,10 @@ def my_div_backward(a, b, grad_out):
     Attempt("div_backward", "only grad_a returned", """
 def my_div_backward(a, b, grad_out):
     return unbroadcast(grad_out / b, a.shape)""", "~it should return two arrays"),
+    Attempt("div_backward", "b squared taken as one number, its mean", """
+def my_div_backward(a, b, grad_out):
+    return unbroadcast(grad_out / b, a.shape), unbroadcast(-grad_out * a / np.mean(b**2), b.shape)""",
+            "~on a and b of shape (3, 4), grad_b has the right shape but the wrong values"),
     Attempt("div_backward", "right, with b**-2 and a list", """
 def my_div_backward(a, b, grad_out):
     return [unbroadcast(grad_out * b**-1, a.shape), unbroadcast(-grad_out * a * b**-2, b.shape)]""", ACCEPTED),
@@ -139,6 +143,22 @@ def my_unbroadcast(grad, shape):
         if size == 1:
             grad = grad.sum(axis=axis, keepdims=True)
     return grad""", "impossible_shape_accepted"),
+    Attempt("unbroadcast", "the rule without its 1: every axis must equal the gradient's", """
+def my_unbroadcast(grad, shape):
+    for size, full in zip(reversed(shape), reversed(grad.shape)):
+        if size != full:
+            raise ValueError(f"{shape} cannot broadcast to {grad.shape}")
+    return unbroadcast(grad, shape)""", "valid_shape_refused"),
+    Attempt("unbroadcast", "the added axes or the stretched ones, never both", """
+def my_unbroadcast(grad, shape):
+    if grad.ndim > len(shape):
+        while grad.ndim > len(shape):
+            grad = grad.sum(axis=0)
+    else:
+        for axis, size in enumerate(shape):
+            if size == 1 and grad.shape[axis] != 1:
+                grad = grad.sum(axis=axis, keepdims=True)
+    return grad""", "stretched_axes_not_summed"),
     Attempt("unbroadcast", "right, with np.broadcast_shapes and tuples of axes", """
 def my_unbroadcast(grad, shape):
     if np.broadcast_shapes(shape, grad.shape) != grad.shape:
@@ -284,6 +304,25 @@ def my_topological_order(root):
                 depth[parent] = depth[node] + 1
                 stack.append(parent)
     return sorted(depth, key=depth.get)""", "not_kahns_algorithm"),
+    Attempt("topological_order", "Kahn, counting distinct users, releasing parents last to first", """
+def my_topological_order(root):
+    users, stack, seen = {}, [root], {root}
+    while stack:
+        node = stack.pop()
+        for parent in set(node.parents):
+            users[parent] = users.get(parent, 0) + 1
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    order, ready = [], [root]
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for parent in reversed(node.parents):
+            users[parent] -= 1
+            if users[parent] == 0:
+                ready.append(parent)
+    return order""", "~on x used twice by p = x·x and once by q = -x, y = p + q, a node placed before"),
     Attempt("topological_order", "right, Kahn with a queue", """
 def my_topological_order(root):
     uses, stack, seen = {}, [root], {root}
@@ -495,3 +534,38 @@ def test_the_numpy_references_agree_with_torch() -> None:
         a = torch.zeros(shape, dtype=torch.float64, requires_grad=True)
         a.sum(dim=axis).backward(torch.tensor(grad_out))
         assert np.allclose(_sum_backward(grad_out, shape, axis), a.grad.numpy())
+
+
+@pytest.mark.parametrize("title,named", [
+    ("y = x·x + x (x used three times)", "Here node x·x comes before node y = x·x + x"),
+    ("a diamond d = b + c, with b and c both made from a", "Here node b = f(a) comes before node d = b + c"),
+    ("a diamond d = c + b, with b and c both made from a", "Here node c = g(a) comes before node d = c + b"),
+    ("x used twice by p = x·x and once by q = -x, y = p + q", "Here node p = x·x comes before node y = p + q"),
+    ("x used twice by p = x·x and once by q = -x, y = q + p", "Here node q = -x comes before node y = q + p"),
+    ("a random graph of 64 nodes with many reused values (number 0)", "Here node n59 comes before node root"),
+])
+def test_an_order_with_the_root_placed_last_names_the_root_and_its_first_parent_as_the_case_does(
+        title: str, named: str) -> None:
+    """The message of placed_before_a_user names two nodes of the case's graph, with the names its title uses."""
+    from course_utils.checks import Run
+    from course_utils.exercises.build_your_own_autograd import ORDER_CASES, _topological_order
+
+    case = next(case for case in ORDER_CASES if case.name == title)
+    (root,) = case.inputs()
+    right = _topological_order(root)
+    verdict = case.judge(Run(right[1:] + right[:1], (root,), right, (root,)))
+    assert verdict.name == "placed_before_a_user"
+    assert verdict.says.endswith(f"{named}, which was computed from it.")
+
+
+@pytest.mark.parametrize("exercise,answer,part", [
+    ("div_backward", lambda a, b, grad_out: (np.ones((15, 15)), np.ones((15, 15))), "grad_a"),
+    ("unbroadcast", lambda grad, shape: np.ones((15, 15)), "the result"),
+    ("sum_backward", lambda grad_out, shape, axis: np.ones((15, 15)), "the result"),
+])
+def test_a_result_of_more_than_ten_times_the_numbers_asked_plus_100_is_refused_unread(exercise, answer, part) -> None:
+    """The first case of each wants 12 numbers, so 225 is over the limit of 10 · 12 + 100 = 220 numbers."""
+    with pytest.raises(WrongAnswer) as info:
+        check(f"build_your_own_autograd.{exercise}", answer)
+    assert f"{part} is a NumPy array of shape (15, 15) and dtype float64: 225 numbers, far more than this " \
+           "exercise asks for" in " ".join(str(info.value).split())

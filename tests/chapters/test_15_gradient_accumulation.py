@@ -7,6 +7,7 @@ losses, every forward pass before the first backward(), an optimizer step on top
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 
@@ -15,7 +16,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from course_utils.checks import WrongAnswer, check, reset_attempts
+from course_utils.checks import EXERCISES, WrongAnswer, check, reset_attempts
+
+ACCUMULATE = "gradient_accumulation.accumulate_any_sizes"
 
 
 @pytest.fixture(autouse=True)
@@ -172,6 +175,11 @@ def with_a_step(model, batches):
     optimizer.step()
 
 
+def forwards_only(model, batches):
+    for X_micro, y_micro in batches:
+        F.mse_loss(model(X_micro), y_micro)
+
+
 def uses_len(model, batches):
     n = len(batches)
     for X_micro, y_micro in batches:
@@ -184,9 +192,58 @@ def uses_len(model, batches):
     (zero_grad_inside, "zeroed_between_micro_batches"), (counted_first, "batches_used_up"),
     (eight_hard_coded, "hard_coded_total"), (sum_undivided, "summed_losses_not_divided"),
     (mean_over_n, "mean_divided_by_n"), (with_a_step, "stepped_the_parameters"),
+    (forwards_only, "no_backward"),
     (uses_len, None)])  # "your code raised TypeError: object of type 'Batches' has no len()"
 def test_accumulate_wrong_answers(answer, mistake) -> None:
     assert verdict("gradient_accumulation.accumulate_any_sizes", answer).mistake == mistake
+
+
+def on_case(sizes: tuple[int, ...], answer) -> WrongAnswer | None:
+    """The verdict of 15.4's case of these micro-batch sizes alone (None: accepted), as if it were the first case."""
+    exercise = EXERCISES[ACCUMULATE]
+    case = next(c for c in exercise.cases if c.name == f"micro-batches of sizes {list(sizes)}")
+    try:
+        replace(exercise, cases=[case]).validate(answer)
+    except WrongAnswer as wrong:
+        return wrong
+    return None
+
+
+SIZES = [(4, 4), (5, 2, 1), (1, 7), (3, 3, 2), (6, 4)]
+
+
+@pytest.mark.parametrize("sizes", SIZES)
+@pytest.mark.parametrize("answer, mistake", [
+    (naive, "naive_one_over_k"), (unscaled, "no_scaling"), (sum_undivided, "summed_losses_not_divided"),
+    (mean_over_n, "mean_divided_by_n"), (zero_grad_inside, "zeroed_between_micro_batches"),
+    (eight_hard_coded, "hard_coded_total")])
+def test_every_case_names_each_weighting_mistake_it_can_tell_from_the_right_answer(sizes, answer, mistake) -> None:
+    """Each case on its own names the mistake, except where it is right there: 1/k for equal sizes, 8 for N = 8."""
+    right_here = (answer is naive and len(set(sizes)) == 1) or (answer is eight_hard_coded and sum(sizes) == 8)
+    wrong = on_case(sizes, answer)
+    if right_here:
+        assert wrong is None
+    else:
+        assert wrong is not None and wrong.mistake == mistake
+
+
+def test_the_checks_own_process_examples_leave_the_right_grad() -> None:
+    """15.4's wrong examples of one backward and of every forward first must leave the right .grad, or they
+    would not show that the check tells these mistakes by the process alone."""
+    from course_utils.exercises.gradient_accumulation import (
+        GRAPHS_KEPT, ONE_BACKWARD, Batches, _accumulate_reference, _grads, _tiny_model)
+
+    examples = [example.make() for example in EXERCISES[ACCUMULATE].wrong_examples
+                if example.says in (ONE_BACKWARD.says, GRAPHS_KEPT.says)]
+    assert len(examples) == 2
+    generator = torch.Generator().manual_seed(0)
+    X, y = torch.randn(8, 3, generator=generator), torch.randn(8, 1, generator=generator)
+    right = _tiny_model()
+    _accumulate_reference(right, Batches(X, y, (5, 2, 1)))
+    for way in examples:
+        mine = _tiny_model()
+        way(mine, Batches(X, y, (5, 2, 1)))
+        assert all(torch.allclose(a, b) for a, b in zip(_grads(mine), _grads(right))), way.__name__
 
 
 def test_the_summed_loss_gives_the_right_grad_so_only_the_process_can_tell() -> None:
