@@ -809,3 +809,113 @@ def test_a_function_or_class_that_never_finishes_is_told_which_it_is(demo) -> No
             check(exercise_id, answer)
         assert (f"not yet: your {what} did not finish in 0.2 s. "
                 "Does a loop never end (a while loop whose condition never changes)?") in said(info.value)
+
+
+# ------------------------------------------------------------------ found by the mutation run, round 2 (group H1)
+
+def test_nested_lists_of_different_lengths_name_the_shapes_shortest_first() -> None:
+    with pytest.raises(WrongAnswer) as info:
+        _numeric().validate([[1.0, 2.0, 3.0], [[1.0, 2.0], [3.0, 4.0]]])
+    assert ("You gave: a list of length 2 whose items have different shapes [(3,), (2, 2)] "
+            "(nested lists of different lengths?)") in said(info.value)
+
+
+def test_a_long_error_of_the_learners_is_cut_to_its_first_197_characters() -> None:
+    def chatty(x):
+        raise ValueError("a" * 300)
+
+    with pytest.raises(WrongAnswer) as info:
+        _double_exercise().validate(chatty)
+    # cut to 197 characters and "...", whose dots then give way to the sentence's own full stop
+    assert info.value.problem == "on a vector, your code raised ValueError: " + "a" * 197 + "."
+
+
+def test_an_error_without_a_message_is_named_without_a_colon() -> None:
+    def silent(x):
+        raise ValueError()
+
+    with pytest.raises(WrongAnswer) as info:
+        _double_exercise().validate(silent)
+    assert info.value.problem == "on a vector, your code raised ValueError."
+
+
+def test_a_long_string_that_is_not_an_option_is_quoted_to_40_characters() -> None:
+    exercise = ChoiceExercise("demo.long", "long", "h", lambda: "a", options=("a", "b"))
+    with pytest.raises(WrongAnswer) as info:
+        exercise.validate("x" * 60)
+    assert f"not yet: {'x' * 37 + '...'!r} is not one of the options." in said(info.value)
+
+
+def test_a_tuple_may_be_one_option_of_a_set_and_a_list_is_always_a_set_of_labels() -> None:
+    shapes = ChoiceExercise("demo.pair", "pair", "h", lambda: {"(1, 1)"}, options=("()", "(1,)", "(1, 1)"),
+                            multiple=True)
+    shapes.validate((1, 1))               # the tuple is itself the option "(1, 1)"
+    shapes.validate(torch.Size([1, 1]))
+    with pytest.raises(WrongAnswer) as info:
+        shapes.validate([1, 1])           # a list holds labels, and 1 is not one of them
+    assert "the number 1 is not one of the options" in said(info.value)
+
+
+def test_a_function_exercise_given_the_placeholder_says_what_to_pass() -> None:
+    with pytest.raises(WrongAnswer) as info:
+        _double_exercise().validate(...)
+    assert info.value.problem == "there is no answer yet."
+    assert info.value.given == "the placeholder `...` (replace it with your code)"
+    assert info.value.expected == "the function double(x) itself"
+
+
+def test_a_cases_fixed_sentence_replaces_a_judges_sentence_but_not_a_named_mistake() -> None:
+    doubled = Mistake("the gradient doubled")
+    exercise = _double_exercise(cases=[
+        Case("a vector", lambda: (torch.tensor([1.0, 2.0]),), fails="it should double every number"),
+        Case("a matrix", lambda: (torch.ones(2, 3),), judge=lambda run: None if run.result.shape == (2, 3) else doubled,
+             fails="a sentence that a named mistake keeps out")])
+    with pytest.raises(WrongAnswer) as info:
+        exercise.validate(lambda x: 3 * x)
+    assert info.value.problem == "on a vector, it should double every number" and info.value.mistake is None
+    with pytest.raises(WrongAnswer) as info:
+        exercise.validate(lambda x: 2 * x if x.ndim == 1 else x.sum())
+    assert info.value.problem == "on a matrix, the gradient doubled" and info.value.mistake == doubled.name
+
+
+def test_a_transposed_answer_shows_what_was_given() -> None:
+    exercise = _numeric(solution=lambda: np.arange(6.0).reshape(2, 3))
+    with pytest.raises(WrongAnswer) as info:
+        exercise.validate(torch.arange(6.0).reshape(2, 3).T)
+    assert info.value.mistake == "transposed"
+    assert info.value.given == "a tensor of shape (3, 2) and dtype torch.float32"
+
+
+def test_a_small_exercise_reads_up_to_1000_numbers_and_refuses_more_unread() -> None:
+    with pytest.raises(WrongAnswer) as info:
+        _numeric().validate(np.zeros(1000))
+    assert info.value.problem == "the shape is wrong."
+    with pytest.raises(WrongAnswer) as info:
+        _numeric().validate(np.zeros(1001))
+    assert info.value.problem == "this is not an answer the check can read."
+    assert "1001 numbers, far more than this exercise asks for" in info.value.given
+
+
+def test_a_check_that_cannot_compute_its_reference_is_recorded_as_a_problem(demo, monkeypatch, tmp_path) -> None:
+    import course_utils.checks
+
+    class Grader:
+        def __init__(self):
+            self.finished = []
+
+        def check_started(self, exercise_id):
+            pass
+
+        def check_finished(self, *args):
+            self.finished.append(args)
+
+    def broken_reference():
+        raise RuntimeError("no device")
+
+    grader = Grader()
+    monkeypatch.setattr(course_utils.checks, "_grader", grader)
+    monkeypatch.setenv("COURSE_PROGRESS_FILE", str(tmp_path / "attempts.jsonl"))
+    demo(_numeric(id="demo.noreference", solution=broken_reference))
+    with pytest.raises(CheckProblem) as info:
+        check("demo.noreference", 1.0)
+    assert grader.finished == [("demo.noreference", "problem", None, 0, str(info.value))]

@@ -228,6 +228,19 @@ def test_no_feedback_of_the_prediction_exercises_names_an_answer() -> None:
     assert ".variable" not in walk.hint + walk.first_step, "the attribute that holds the leaf is the exercise's to find"
 
 
+def test_2_1_node_names_written_with_spaces_inside_are_accepted(capsys: pytest.CaptureFixture[str]) -> None:
+    check(f"{SLUG}.name_the_grad_fn", ["Sqrt Backward0", "Mul Backward 0", "Exp Backward0", "Sub Backward0"])
+    assert capsys.readouterr().out.startswith(f"Correct: {SLUG}.name_the_grad_fn")
+
+
+def test_2_1_an_empty_name_is_refused_as_not_a_node_name() -> None:
+    for blank in ("", "   "):
+        reset_attempts()
+        with pytest.raises(WrongAnswer) as info:
+            check(f"{SLUG}.name_the_grad_fn", [blank, "MulBackward0", "ExpBackward0", "SubBackward0"])
+        assert "is not one of the node names listed in the exercise" in " ".join(str(info.value).split())
+
+
 def test_no_stored_output_after_an_exercise_shows_its_answer() -> None:
     """Issue 13: 2.1 was followed by a cell printing 'SqrtBackward0'."""
     nb = nbformat.read(NOTEBOOK_DIR / f"{CHAPTER}.ipynb", as_version=4)

@@ -230,6 +230,14 @@ def test_4_2_the_whole_loss_per_call_is_named_on_a_later_k_too() -> None:
     assert "on k = 2, the whole loss per call" in " ".join(str(info.value).split())
 
 
+def test_4_2_the_chapters_2_per_call_is_named_on_a_later_k_too() -> None:
+    """A function right on k = 1 that adds 2 per call from then on is told about the derivative at W = 1 on k = 2."""
+    with pytest.raises(WrongAnswer) as info:
+        check("gradients_accumulate.grad_after_k_calls", lambda k: 6.0 if k == 1 else 2.0 * k)
+    assert info.value.mistake == "contribution_at_another_point"
+    assert "on k = 2, a contribution of 2 per call" in " ".join(str(info.value).split())
+
+
 def test_exercise_4_1_judges_the_loop_not_a_bare_list(cells: dict[str, str]) -> None:
     """Review A1: a loop that never reset and divided by the step count passed when only `grads` was given."""
     cell = cells["fix_the_loop"].replace("(grads, W))", "grads)")

@@ -111,6 +111,14 @@ def test_6_1_the_old_dict_without_b_says_which_keys_are_missing() -> None:
     assert "missing the key(s) ['b0', 'b']" in str(verdict("three_steps", answer))
 
 
+def test_6_1_a_w0_of_another_shape_than_w_is_refused_with_the_shapes() -> None:
+    """W is right, but W0 was kept flat (shape (10,)): the check names the shapes, it does not compare numbers."""
+    answer = learner_cell(RIGHT.replace("W0, b0 = W.detach().clone(),", "W0, b0 = W.detach().clone().reshape(-1),"))
+    said = " ".join(str(verdict("three_steps", answer)).split())
+    assert "the shapes are W0 (10,), W (10, 1)" in said
+    assert "expected (10, 1), (10, 1), (1, 10)" in said
+
+
 # ---------------------------------------------------------------- 6.2
 @pytest.mark.parametrize("answer, mistake", [(-2.0, "backward_replaces_grad"), (-4.0, "counted_two_passes"),
                                              (6.0, "sign_flipped"), (-12.0, "added_running_totals"),

@@ -205,6 +205,16 @@ def test_7_2_numbers_printed_after_the_exercise_cannot_be_copied_into_it() -> No
     assert wrong.mistake == "copied_chapter_numbers"
 
 
+def test_7_2_the_right_gradient_returned_in_float16_passes(capsys) -> None:
+    """A half-precision answer is allowed the rounding of its own dtype (the course-wide tolerance rule)."""
+    def in_half(X, y, w, b):
+        r = X @ w + b - y
+        return (2 * (r * X).mean()).half(), (2 * r.mean()).half()
+
+    check(f"{EX}.gradient_by_hand", in_half)
+    assert capsys.readouterr().out.startswith("Correct:")
+
+
 # --- 7.3: my_step --------------------------------------------------------------------------------------
 
 def rebinding_then_zeroing(X, y, model, lr=0.1):
@@ -426,6 +436,52 @@ def test_7_3_asks_for_a_step_the_chapter_did_not_write() -> None:
     assert "mean absolute error" in cell("053").source and "Without looking back" not in cell("053").source
 
 
+def weight_named_like_nn_linear(X, y, model, lr=0.1):
+    (X @ model.weight + model.bias - y).abs().mean().backward()
+    with torch.no_grad():
+        for p in model.params:
+            p -= lr * p.grad
+            p.grad.zero_()
+
+
+def test_7_3_an_attribute_the_model_lacks_is_reported_as_the_learners_error() -> None:
+    """Only AttributeError on a None .grad points at a rebound or too early zeroing; model.weight is reported."""
+    wrong = verdict("my_step", weight_named_like_nn_linear)
+    assert wrong.mistake is None
+    assert "raised AttributeError: '_Linear' object has no attribute 'weight'" in " ".join(str(wrong).split())
+
+
+def detached_after_the_update(X, y, model, lr=0.1):
+    (model.forward(X) - y).abs().mean().backward()
+    with torch.no_grad():
+        for p in model.params:
+            p -= lr * p.grad
+            p.grad.zero_()
+            p.detach_()
+
+
+def test_7_3_parameters_left_not_requiring_grad_are_named_on_the_first_step() -> None:
+    wrong = verdict("my_step", detached_after_the_update)
+    assert wrong.mistake == "parameter_no_longer_tracked"
+    assert wrong.problem.startswith("on one step on the chapter's data from the seed-4 start, after the step the "
+                                    "parameter no longer requires grad")
+
+
+def divided_by_a_zero_count(X, y, model, lr=0.1):
+    (model.forward(X) - y).abs().mean().backward()
+    with torch.no_grad():
+        for p in model.params:
+            p -= lr * p.grad / (len(X) - len(y))
+            p.grad.zero_()
+
+
+def test_7_3_parameters_that_blew_up_get_the_reasons_to_look_for() -> None:
+    wrong = verdict("my_step", divided_by_a_zero_count)
+    assert wrong.mistake is None
+    assert ("the parameters hold NaN or infinity after the step(s): the updates grew without bound (a sum instead "
+            "of a mean? a plus instead of a minus?)") in " ".join(str(wrong).split())
+
+
 # --- 7.4: the broadcasting bug ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("answer, mistake", [
@@ -448,6 +504,13 @@ def test_7_4_the_step_count_is_named_with_its_number() -> None:
     assert "w after 31 steps instead of 30" in " ".join(str(verdict("fix_the_broadcast",
                                                                     ex._fixed_w_after_each_step()[30])).split())
     assert ex._fixed_w_after_each_step()[29] == ex._fixed_w()   # the path and the reference agree at step 30
+
+
+def test_7_4_the_final_loss_passed_instead_of_w_is_not_called_a_learning_rate_mistake() -> None:
+    """0.046, the loss after the 30 steps, lies within 1 of w after 30 steps at lr = 0.02, but far from it."""
+    x, t = ex._new_data()
+    loss = ex._train(x, t.reshape(-1, 1))[2][-1]
+    assert verdict("fix_the_broadcast", loss).mistake is None
 
 
 def test_7_4_the_trained_weight_as_a_tensor_passes() -> None:

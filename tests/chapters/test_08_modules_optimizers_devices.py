@@ -91,6 +91,21 @@ def test_8_1_cases_cover_what_each_mistake_needs() -> None:
     assert facts(0, 6)[0] == []                                # a batch without any zero row
 
 
+def test_8_1_units_counted_from_one_are_told_how_units_are_numbered() -> None:
+    """The batch of 3 has unit 2 inactive; counted from 1 that is unit 3, which a network of 3 units lacks."""
+    from dataclasses import replace
+
+    from course_utils.checks import EXERCISES
+
+    counted_from_one = function_of(H + "    return [u + 1 for u in range(h.shape[1]) if (h[:, u] == 0).all()]",
+                                   "inactive_units")
+    exercise = EXERCISES[f"{SLUG}.inactive_units"]
+    batch_of_3 = next(c for c in exercise.cases if c.name == "a batch of 3 samples")
+    with pytest.raises(WrongAnswer) as info:
+        replace(exercise, cases=[batch_of_3]).validate(counted_from_one)
+    assert info.value.problem == "on a batch of 3 samples, it lists [3], but the units are numbered 0 to 2"
+
+
 # ---------------------------------------------------------------- 8.2
 S = "def sgd_step(params, lr):\n"
 
@@ -126,6 +141,20 @@ def test_8_2_and_8_3_checks_print_no_warning(name, answer, capsys) -> None:
         warnings.simplefilter("always")
         passes(name, answer, capsys)
     assert [str(w.message) for w in caught] == []
+
+
+def test_8_2_each_case_hands_the_step_the_tensors_its_name_promises(capsys) -> None:
+    """What a learner printing p.shape inside sgd_step sees, case by case, matches the case names."""
+    seen = []
+
+    def sgd_step(params, lr):
+        seen.append(([tuple(p.shape) for p in params], lr))
+        with torch.no_grad():
+            for p in params:
+                p -= lr * p.grad
+
+    passes("sgd_step", sgd_step, capsys)
+    assert seen == [([(3, 5), (3,), (1, 3), (1,)], 0.01), ([(2, 3)], 0.5), ([(2, 4), (2,)], 0.1)]
 
 
 def test_8_2_a_step_that_stops_after_the_first_parameter_is_caught() -> None:

@@ -464,3 +464,40 @@ def test_the_hvp_judge_accepts_the_solution_and_the_right_hvps_in_other_forms() 
     exercise = _hvp_exercise_judged_now()
     for make in [exercise.solution, *exercise.right_examples]:
         exercise.validate(make())
+
+
+def test_each_random_hvp_case_uses_the_function_its_name_states() -> None:
+    """The cases the learner is told about ("f(x) = x[0]·sum(sin(x))", "f(x) = logsumexp(3x)",
+    "f(x) = logsumexp(x) + sum(x⁴)/4") hand hvp exactly those functions."""
+    from course_utils.exercises.higher_order_derivatives import HVP_CASES
+
+    stated = {"f(x) = x[0]·sum(sin(x))": lambda x: x[0] * torch.sin(x).sum(),
+              "f(x) = logsumexp(3x)": lambda x: torch.logsumexp(3 * x, dim=0),
+              "f(x) = logsumexp(x) + sum(x⁴)/4": lambda x: torch.logsumexp(x, dim=0) + (x ** 4).sum() / 4}
+    for name, formula in stated.items():
+        case = next(case for case in HVP_CASES if case.name.startswith(name + " at "))
+        f, x, v = case.inputs()
+        assert f(x).item() == pytest.approx(formula(x).item(), rel=1e-12), name
+        assert f(2 * x).item() == pytest.approx(formula(2 * x).item(), rel=1e-12), name
+
+
+def test_the_hvp_judge_names_no_mistake_that_the_case_cannot_tell_from_the_right_hvp() -> None:
+    """Near a minimum the gradient is tiny, so ∇f + H·v agrees with H·v within the tolerance: a result that is
+    wrong (off by 1.3e-4 everywhere) but within the tolerance of ∇f + H·v is refused for its values, not named
+    as the accumulated gradient."""
+    import dataclasses
+
+    from course_utils.checks import Case
+    from course_utils.exercises.higher_order_derivatives import HVP_MISTAKES, hvp_judge
+
+    def near_a_minimum() -> tuple:
+        return (lambda x: (x ** 2).sum() / 2, torch.full((3,), 5e-5, dtype=torch.float64),
+                torch.tensor([1.0, -1.0, 1.0], dtype=torch.float64))
+
+    exercise = EXERCISES[f"{SLUG}.hvp_function"]
+    alone = dataclasses.replace(exercise, cases=[Case("near a minimum", near_a_minimum, hvp_judge(HVP_MISTAKES))])
+    alone.validate(exercise.solution())
+    with pytest.raises(WrongAnswer) as refused:
+        alone.validate(lambda f, x, v: v + 1.3e-4)
+    assert refused.value.mistake is None
+    assert "the right shape but the wrong values" in refused.value.problem

@@ -204,6 +204,28 @@ def test_a_hook_right_only_when_called_directly_fails_once_registered(inside_bac
     assert says in " ".join(str(wrong).split())
 
 
+def test_a_hook_that_zeroes_only_nan_inside_backward_fails_on_the_registered_infinities() -> None:
+    """The registered cases hand the hook their inf and -inf as they are: a hook that is right when called
+    directly but, inside backward(), zeroes only the NaN leaves the leaf's inf in x.grad."""
+    wrong = verdict("hooks.zero_non_finite", fixes_only_when_called_directly(nan_only))
+    assert wrong.mistake is None
+    assert ("on a leaf with the hook registered by register_hook, x.grad still holds NaN or infinite elements "
+            "after backward() with your hook registered") in " ".join(str(wrong).split())
+
+
+def test_infinities_capped_at_1e30_in_float64_are_other_numbers_not_the_largest_float() -> None:
+    """A hook right on float32 that, on the float64 gradient, turns -inf into -1e30: far below float64's largest
+    number (1.8e308), so it is told the elements became other numbers, not the dtype's largest."""
+    def caps_float64(grad):
+        if grad.dtype == torch.float64:
+            return torch.nan_to_num(grad, nan=0.0, posinf=1e30, neginf=-1e30)
+        return torch.where(torch.isfinite(grad), grad, torch.zeros_like(grad))
+
+    wrong = verdict("hooks.zero_non_finite", caps_float64)
+    assert wrong.mistake == "replaced_by_other_numbers"
+    assert "on a float64 gradient of shape (3, 4)" in " ".join(str(wrong).split())
+
+
 def test_each_registered_case_hands_the_same_gradients_to_the_hook_and_to_the_reference() -> None:
     """The tensor that carries the hook is finite; only the incoming gradient holds the kinds the case spoils."""
     from course_utils.checks import EXERCISES
@@ -256,6 +278,28 @@ def test_hook_order_views_of_grad_are_named() -> None:
     ([3.0, 3.0, 3.0, 6.0], None)])
 def test_hook_order_wrong_answers(answer, mistake) -> None:
     assert verdict("hooks.hook_order", answer).mistake == mistake
+
+
+def test_hook_order_names_the_list_that_is_wrong() -> None:
+    wrong = verdict("hooks.hook_order", {"tensor_hook": [3.0, 3.0], "post_accumulate": [1.0, 2.0]})
+    assert wrong.mistake is None
+    said = " ".join(str(wrong).split())
+    assert "the numbers in ['post_accumulate'] are not what that hook sees in each pass." in said
+
+
+def test_hook_order_numbers_in_half_precision_are_allowed_a_few_steps_of_it() -> None:
+    """The shared tolerance rule: a float16 number one step above 3 (3.002) passes, the same number in float64
+    does not."""
+    def one_step_up(values, dtype):
+        exact = torch.tensor(values, dtype=torch.float16)
+        return torch.nextafter(exact, exact + 1).to(dtype)
+
+    def answer(dtype):
+        return {"tensor_hook": one_step_up([3.0, 3.0], dtype), "post_accumulate": one_step_up([3.0, 6.0], dtype)}
+
+    check("hooks.hook_order", answer(torch.float16))
+    wrong = verdict("hooks.hook_order", answer(torch.float64))
+    assert "the numbers in ['tensor_hook', 'post_accumulate']" in " ".join(str(wrong).split())
 
 
 def test_hook_order_whole_tensors_get_a_sentence_not_a_crash() -> None:
@@ -432,6 +476,26 @@ def test_children_passes_a_flat_model_so_the_check_needs_nesting() -> None:
     mine, right = with_children(model, x), _capture_tanh_outputs(model, x)
     assert len(mine) == len(right) and all(torch.equal(a, b) for a, b in zip(mine, right))
     assert "nested inside blocks" in str(verdict("hooks.capture_activations", with_children))
+
+
+def test_hooking_two_levels_down_misses_the_tanh_nested_deeper() -> None:
+    """The nested case holds Tanh layers at three depths: a hook on the children and their children catches the
+    top-level one and the one inside a block, and misses the one inside a block inside a block."""
+    def two_levels(model, x):
+        outputs, handles = [], []
+        for child in model.children():
+            for m in [child, *child.children()]:
+                if isinstance(m, nn.Tanh):
+                    handles.append(m.register_forward_hook(lambda mod, inp, out: outputs.append(out)))
+        model(x)
+        for h in handles:
+            h.remove()
+        return outputs
+
+    wrong = verdict("hooks.capture_activations", two_levels)
+    assert wrong.mistake is None
+    assert ("on a model with Tanh layers nested inside blocks, the list holds 2 tensors, but they are not the "
+            "outputs of the 3 Tanh calls") in " ".join(str(wrong).split())
 
 
 # --- the chapter, re-run out of order -------------------------------------------------------------

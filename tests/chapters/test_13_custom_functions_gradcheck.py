@@ -207,6 +207,40 @@ def test_second_difference_wrong_answers(answer, mistake) -> None:
     assert verdict("custom_functions_gradcheck.second_difference", answer).mistake == mistake
 
 
+def test_second_difference_returning_the_three_points_unfolded_is_told_how_many_numbers_it_gave() -> None:
+    """15 numbers for an x of 5 are read (the limit is 10 · 5 + 10) and counted, not refused as far too many."""
+    wrong = verdict("custom_functions_gradcheck.second_difference",
+                    lambda f, x, h: torch.stack([f(x - h), f(x), f(x + h)]))
+    assert ("on f = sin at five points, h = 1e-3, it returned 15 numbers for an x of 5 elements: return one second "
+            "derivative per element, shaped like x") in " ".join(str(wrong).split())
+
+
+def right_as_python_floats(f, x, h):
+    """The formula element by element, wrapped back with torch.tensor: a float32 tensor."""
+    values = ((f(x + h) - 2 * f(x) + f(x - h)) / h**2).reshape(-1)
+    return torch.tensor([v.item() for v in values]).reshape(x.shape)
+
+
+def right_with_h_as_a_float32_tensor(f, x, h):
+    h = torch.tensor(h)
+    return (f(x + h) - 2 * f(x) + f(x - h)) / h**2
+
+
+@pytest.mark.parametrize("answer", [right_as_python_floats, right_with_h_as_a_float32_tensor])
+def test_second_difference_accepts_the_right_formula_rounded_to_float32_even_at_the_large_step(answer) -> None:
+    """At h = 0.1 the answer is held to the formula within rounding, not to the last bits of float64."""
+    check("custom_functions_gradcheck.second_difference", answer)
+
+
+def test_second_difference_at_the_large_step_refuses_an_answer_off_the_formula_by_one_part_in_100000() -> None:
+    """Close enough to the exact value at h = 1e-3, but at h = 0.1 the check compares with the formula itself."""
+    wrong = verdict("custom_functions_gradcheck.second_difference",
+                    lambda f, x, h: (f(x + h) - 2 * f(x) + f(x - h)) / h**2 * (1 + 1e-5))
+    assert wrong.mistake is None
+    assert ("on f = sin with a large step h = 0.1, where the formula's own error shows, at h = 0.1 the result differs "
+            "from the three-point formula") in " ".join(str(wrong).split())
+
+
 @pytest.mark.parametrize("answer,mistake", [
     ({"log_cosh"}, "tested_positive_inputs_only"), ({"leaky_relu"}, "tested_through_sum_only"),
     (set(), "found_no_bug"), ({"smooth_abs", "leaky_relu", "swish", "log_cosh"}, "all_flagged_float32"),

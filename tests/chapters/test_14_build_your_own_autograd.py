@@ -543,6 +543,11 @@ def test_the_numpy_references_agree_with_torch() -> None:
     ("x used twice by p = x·x and once by q = -x, y = p + q", "Here node p = x·x comes before node y = p + q"),
     ("x used twice by p = x·x and once by q = -x, y = q + p", "Here node q = -x comes before node y = q + p"),
     ("a random graph of 64 nodes with many reused values (number 0)", "Here node n59 comes before node root"),
+    ("y = x + x·x (x used three times, the sum's own x first)", "Here node x comes before node y = x + x·x"),
+    ("x used twice by p = x·x and once by q = -x, y = p + r with r = f(q) (q one step further away)",
+     "Here node p = x·x comes before node y = p + r"),
+    ("x used twice by p = x·x and once by q = -x, y = r + p with r = f(q) (q one step further away)",
+     "Here node r = f(q) comes before node y = r + p"),
 ])
 def test_an_order_with_the_root_placed_last_names_the_root_and_its_first_parent_as_the_case_does(
         title: str, named: str) -> None:
@@ -556,6 +561,44 @@ def test_an_order_with_the_root_placed_last_names_the_root_and_its_first_parent_
     verdict = case.judge(Run(right[1:] + right[:1], (root,), right, (root,)))
     assert verdict.name == "placed_before_a_user"
     assert verdict.says.endswith(f"{named}, which was computed from it.")
+
+
+def test_an_order_of_the_chain_with_a_leaf_put_first_names_that_leaf_and_its_user() -> None:
+    """Each step c_i of the chain has a leaf k_i of its own; a leaf placed before its user is named in the message."""
+    from course_utils.checks import Run
+    from course_utils.exercises.build_your_own_autograd import ORDER_CASES, _topological_order
+
+    case = next(case for case in ORDER_CASES if case.name == "a chain of 5000 operations (10,001 nodes)")
+    (root,) = case.inputs()
+    right = _topological_order(root)
+    leaf = root.parents[1]
+    verdict = case.judge(Run([leaf] + [node for node in right if node is not leaf], (root,), right, (root,)))
+    assert verdict.name == "placed_before_a_user"
+    assert verdict.says.endswith("Here node k4999 comes before node c4999, which was computed from it.")
+
+
+@pytest.mark.parametrize("copies,says", [
+    (14, "a node listed more than once"),
+    (15, "it returned 15 items for a graph of 1 nodes."),
+])
+def test_an_order_of_more_than_four_times_the_nodes_plus_10_is_refused_uncounted(copies: int, says: str) -> None:
+    """On the single leaf (1 node) up to 4 · 1 + 10 = 14 items are read as an order; 15 are refused by their number."""
+    with pytest.raises(WrongAnswer) as info:
+        check("build_your_own_autograd.topological_order", lambda root: [root] * copies)
+    assert f"on a single leaf (the root has no parents), {says}" in " ".join(str(info.value).split())
+
+
+def test_a_grad_b_with_a_taken_as_one_number_is_refused() -> None:
+    """The cases' a holds different numbers of both signs, so its mean cannot stand in for it."""
+    from course_utils.exercises.build_your_own_autograd import _unbroadcast
+
+    def my_div_backward(a, b, grad_out):
+        return _unbroadcast(grad_out / b, a.shape), _unbroadcast(-grad_out * np.mean(a) / b**2, b.shape)
+
+    with pytest.raises(WrongAnswer) as info:
+        check("build_your_own_autograd.div_backward", my_div_backward)
+    assert "on a and b of shape (3, 4), grad_b has the right shape but the wrong values" in " ".join(
+        str(info.value).split())
 
 
 @pytest.mark.parametrize("exercise,answer,part", [

@@ -309,6 +309,23 @@ def test_accumulate_accepts_other_correct_forms() -> None:
         check("gradient_accumulation.accumulate_any_sizes", answer)
 
 
+def test_printing_batches_shows_a_stream_of_micro_batches_not_their_numbers(capsys) -> None:
+    """A learner who prints batches inside accumulate sees what it is: micro-batches, yielded one at a time."""
+    def prints_then_accumulates(model, batches):
+        print(batches)
+        n = 0
+        for X_micro, y_micro in batches:
+            F.mse_loss(model(X_micro), y_micro, reduction="sum").backward()
+            n += len(X_micro)
+        for p in model.parameters():
+            p.grad /= n
+
+    check(ACCUMULATE, prints_then_accumulates)
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "<micro-batches, yielded one at a time>"
+    assert printed[-1].startswith(f"Correct: {ACCUMULATE}")
+
+
 @pytest.mark.parametrize("answer,mistake", [
     ([0.75, 0.25], "forgot_ddp_divides"), ([1.0, 1.0], "no_correction"), ([0.5, 0.5], "divided_by_world_size_twice"),
     ([0.5, 1.5], "factors_swapped"), ([3.0, 1.0], "world_size_undone_twice"),
