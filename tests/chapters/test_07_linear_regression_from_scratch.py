@@ -320,7 +320,7 @@ def the_chapters_step(X, y, model, lr=0.1):
     return loss.item()
 
 
-def flat_target(X, y, model, lr=0.1):
+def step_with_a_flat_target(X, y, model, lr=0.1):
     """Trap 3 inside the step (review C2): the target flattened to (n,) broadcasts against (n, 1)."""
     (model.forward(X) - y.reshape(-1)).abs().mean().backward()
     with torch.no_grad():
@@ -355,7 +355,7 @@ def abs_of_mean(X, y, model, lr=0.1):
 
 @pytest.mark.parametrize("answer, mistake, says", [
     (the_chapters_step, "squared_error_instead_of_absolute", "the chapter's loss"),
-    (flat_target, "target_broadcast", "n × n matrix"),
+    (step_with_a_flat_target, "target_broadcast", "n × n matrix"),
     (flat_prediction, "target_broadcast", "trap 3"),
     (the_chapters_step_with_a_flat_target, "target_broadcast", "every prediction against every target"),
     (abs_of_mean, "abs_of_mean", "do not cancel"),
