@@ -367,35 +367,3 @@ def test_a_slope_of_tanh_a_rounding_above_1_still_names_the_jacobian_at_another_
     with pytest.raises(WrongAnswer) as refused:
         check(f"{SLUG}.tanh_jacobian", B * slopes)
     assert refused.value.mistake == "jacobian_at_wrong_point", refused.value
-
-
-def _hvp_func_exercise_judged_now():
-    """11.6 with its cases judged by a judge that ``hvp_judge`` builds now, inside the test.
-
-    The module builds its judge once, at import; built here, a change to ``hvp_judge`` shows in these
-    tests even where the module was imported before the change (as in a mutation-testing worker)."""
-    import dataclasses
-
-    from course_utils.exercises.higher_order_derivatives import hvp_judge
-    from course_utils.exercises.jacobians_hessians_per_sample import HVP_FUNC_MISTAKES
-
-    exercise = EXERCISES[f"{SLUG}.hvp_with_func"]
-    judge = hvp_judge(HVP_FUNC_MISTAKES)
-    return dataclasses.replace(exercise, cases=[dataclasses.replace(case, judge=judge) for case in exercise.cases])
-
-
-HVP_FUNC_WRONG = EXERCISES[f"{SLUG}.hvp_with_func"].wrong_examples
-
-
-@pytest.mark.parametrize("example", HVP_FUNC_WRONG, ids=[example.says for example in HVP_FUNC_WRONG])
-def test_the_hvp_judge_names_what_each_wrong_hvp_func_did(example) -> None:
-    exercise = _hvp_func_exercise_judged_now()
-    with pytest.raises(WrongAnswer) as refused:
-        exercise.validate(example.make())
-    assert example.says in " ".join(refused.value.problem.split())
-
-
-def test_the_hvp_judge_accepts_the_torch_func_solution_and_its_other_forms() -> None:
-    exercise = _hvp_func_exercise_judged_now()
-    for make in [exercise.solution, *exercise.right_examples]:
-        exercise.validate(make())
