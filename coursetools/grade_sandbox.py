@@ -1117,18 +1117,32 @@ def _other_processes(sandbox: Sandbox) -> dict[int, str]:
             with open(f"/proc/{name}/stat") as handle:
                 stat = handle.read()
             with open(f"/proc/{name}/cmdline", "rb") as handle:
-                cmd = handle.read().replace(b"\0", b" ").decode(errors="replace").strip()[:100]
+                cmd = handle.read().replace(b"\0", b" ").decode(errors="replace").strip()
         except OSError:
             continue
         fields = stat[stat.rindex(")") + 2:].split()
         state, ppid = fields[0], int(fields[1])
         if state in ("Z", "X"):
             continue
-        if "multiprocessing.forkserver" in cmd or "multiprocessing.resource_tracker" in cmd:
-            continue  # multiprocessing's own helpers (chapter 15's fork server), not the learner's processes
+        if ppid == me and _is_multiprocessing_helper(cmd):
+            continue  # chapter 15's fork server and resource tracker: they end with the kernel
         if sandbox.mode == "namespaces" or ppid == me:
-            found[pid] = cmd or stat[stat.index("(") + 1: stat.rindex(")")]
+            found[pid] = cmd[:100] or stat[stat.index("(") + 1: stat.rindex(")")]
     return found
+
+
+def _is_multiprocessing_helper(cmd: str) -> bool:
+    """Whether a command line is multiprocessing's fork server or resource tracker.
+
+    The whole command line is looked at: the interpreter's path and flags come first, so on a
+    deep checkout (``/check/work/main/.venv/bin/python -B -W...``) the module name begins past
+    the 100th character. A rank the fork server forked has the same command line, but the
+    server, not the runner, is its parent, so it is still counted.
+
+    >>> _is_multiprocessing_helper("python -B -c from multiprocessing.forkserver import main; main(8, 9)")
+    True
+    """
+    return "multiprocessing.forkserver" in cmd or "multiprocessing.resource_tracker" in cmd
 
 
 # ---------------------------------------------------------------------------------- the parent's view

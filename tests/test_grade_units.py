@@ -409,6 +409,23 @@ def test_a_process_that_is_ending_is_not_left_running_and_one_that_stays_is_name
         long.join()
 
 
+def test_the_fork_server_is_not_left_running_however_deep_the_checkout() -> None:
+    """CI's checkout is deep (/check/work/main/.venv/bin/python -B -W...): chapter 15's fork server
+    has its module name past the 100th character of its command line, and was once named as left
+    running. Padding the flags here puts it there on any checkout."""
+    from coursetools.grade_sandbox import Sandbox, _descendants
+
+    flags = ["-W", "ignore::DeprecationWarning"] * 4
+    code = "from multiprocessing.forkserver import main; import time; time.sleep(30)"
+    server = subprocess.Popen([sys.executable, "-B", *flags, "-c", code])
+    try:
+        assert len(" ".join([sys.executable, "-B", *flags, "-c"])) > 100
+        assert _descendants(Sandbox("process", False), grace_s=0.2) == []
+    finally:
+        server.kill()
+        server.wait()
+
+
 def test_the_problem_line_names_what_was_left_running() -> None:
     from coursetools.grade import _names
 
