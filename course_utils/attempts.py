@@ -71,7 +71,13 @@ def progress_file() -> Path | None:
         value = os.environ[ENV_VAR].strip()
         if value.lower() in {"", "off", "0", "no", "none"}:
             return None
-        return Path(value).expanduser()
+        try:
+            return Path(value).expanduser()
+        except RuntimeError as exc:  # "~nobody/attempts.jsonl": a home folder that cannot be found
+            _warn_once(f"home:{value}", f"your progress is not recorded: {ENV_VAR}={value!r} names a home folder "
+                       f"that cannot be found ({exc}). Checks work as before; set {ENV_VAR} to a writable file "
+                       "(or to 'off').")
+            return None
     if "google.colab" in sys.modules or Path("/content").is_dir() and os.environ.get("COLAB_RELEASE_TAG"):
         return Path("/content") / f".{APP_DIR}" / FILE_NAME
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")

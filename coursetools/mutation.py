@@ -12,6 +12,10 @@ the checkout (``.mutation/``, not committed), so the working tree is never touch
     ./course mutate --paths course_utils/checks/tolerance.py   # one file, to try it
     ./course mutate --resume             # continue a run that was stopped (mutmut skips what it has done)
     ./course mutate --sample 0.25        # a random quarter of the mutants: an estimate, in a quarter of the time
+    ./course mutate --recheck            # after writing tests for the survivors: run only those again
+
+A recheck keeps the first pass's score in the report beside the new one: the first is the estimate
+of tests that were not written against these mutants, the second shows the survivors were dealt with.
 """
 from __future__ import annotations
 
@@ -94,14 +98,52 @@ def reasons() -> dict[str, str]:
 
 
 NOT_RUN = "not checked"   # mutmut's verdict for a mutant the run did not reach (it was stopped)
+RUN_FILE = "course-run.json"  # in WORK: the sample drawn and the first pass's verdicts, for --report-only and --recheck
+
+
+def save_run(work: Path, sample: tuple[float, int] | None, paths: list[str], first: dict[str, str]) -> None:
+    """Remember how the run in ``work`` was drawn and what its first pass found."""
+    record = {"sample": list(sample) if sample else None, "paths": paths, "first": first}
+    (work / RUN_FILE).write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
+
+
+def load_run(work: Path) -> dict:
+    """What :func:`save_run` wrote, or an empty record for a run made before it existed."""
+    try:
+        return dict(json.loads((work / RUN_FILE).read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return {}
+
+
+def source_changed(work: Path, paths: list[str]) -> list[str]:
+    """The Python files under ``paths`` that differ between the checkout and the run's copy in ``work``.
+
+    A recheck needs none: a changed file has other mutants than the ones the last run tried.
+
+    >>> source_changed(ROOT, ["course_utils/checks/"])  # the checkout against itself
+    []
+    """
+    def files(root: Path, path: str) -> set[Path]:
+        top = root / path
+        found = top.rglob("*.py") if top.is_dir() else [top] if top.is_file() else []
+        return {f.relative_to(root) for f in found}
+
+    changed = []
+    for path in paths:
+        for rel in sorted(files(ROOT, path) | files(work, path)):
+            mine, theirs = ROOT / rel, work / rel
+            if not (mine.is_file() and theirs.is_file() and mine.read_bytes() == theirs.read_bytes()):
+                changed.append(str(rel))
+    return changed
 
 
 def report(verdicts: dict[str, str], diffs: dict[str, str], why: dict[str, str], paths: list[str],
-           sample: tuple[float, int] | None = None) -> str:
+           sample: tuple[float, int] | None = None, first: dict[str, str] | None = None) -> str:
     """The committed report: the score over the mutants that were run, and every survivor with its diff.
 
     A run stopped early (``./course mutate --resume`` continues it) leaves mutants "not checked":
-    they are counted and named as such, never as killed or survived.
+    they are counted and named as such, never as killed or survived. After ``--recheck``, ``first``
+    holds the first pass's verdicts, and its score is given first.
     """
     run = {name: v for name, v in verdicts.items() if v != NOT_RUN}
     killed = sum(v == "killed" for v in run.values())
@@ -118,18 +160,31 @@ def report(verdicts: dict[str, str], diffs: dict[str, str], why: dict[str, str],
     else:
         coverage = ""
     unexplained = len(survivors) - len(explained)
-    beyond = (f" Leaving out the {len(explained)} shown to make no difference (equivalent mutants, which no test can "
-              f"kill), {killed} of {len(run) - len(explained)} were killed: "
-              f"{killed / max(len(run) - len(explained), 1):.1%}; {unexplained} survivors are not explained."
+    beyond = (f" Leaving out the {len(explained)} explained (mutants that make no difference, which no test can "
+              f"kill, or that only a test outside mutmut can see), {killed} of {len(run) - len(explained)} were "
+              f"killed: {killed / max(len(run) - len(explained), 1):.1%}; "
+              f"{_count(unexplained, 'survivor is', 'survivors are')} not explained."
               if explained else "")
+    first_run = {name: v for name, v in (first or {}).items() if v != NOT_RUN}
+    rechecked = ""
+    if first_run and first_run != run:
+        first_killed = sum(v == "killed" for v in first_run.values())
+        again = sorted(name for name, v in first_run.items() if v != "killed")
+        now = sum(run.get(name) == "killed" for name in again)
+        rechecked = (f"The first pass killed {first_killed} of {len(first_run)} "
+                     f"({first_killed / max(len(first_run), 1):.1%}): that is the estimate for tests not written "
+                     f"against these mutants. Tests were then written for its {len(again)} survivors, which were run "
+                     f"again (`./course mutate --recheck`): {now} of them are now killed. The figures below are "
+                     "after the recheck.")
     lines = [
         "# Mutation run of the checks",
         "",
         f"Measured on {datetime.date.today().isoformat()} with `./course mutate` (mutmut) over "
         f"{', '.join(f'`{p}`' for p in paths)}, with the tests {', '.join(f'`{t}`' for t in TESTS)}.",
         "",
+        *([rechecked, ""] if rechecked else []),
         f"**{killed} of {len(run)} mutants run were killed: {score:.1%}.** {len(survivors)} survived or had no "
-        f"test, {len(explained)} of them explained as harmless below.{beyond}{coverage}",
+        f"test, {len(explained)} of them explained below.{beyond}{coverage}",
         "",
         "| verdict | mutants |", "|---|---|",
         *[f"| {status} | {sum(v == status for v in verdicts.values())} |" for status in sorted(set(verdicts.values()))],
@@ -148,6 +203,11 @@ def report(verdicts: dict[str, str], diffs: dict[str, str], why: dict[str, str],
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _count(n: int, one: str, many: str) -> str:
+    """``1 survivor is`` or ``3 survivors are``."""
+    return f"{n} {one if n == 1 else many}"
+
+
 def _by_part(run: dict[str, str]) -> dict[str, list[str]]:
     """The mutants' names grouped by package (``course_utils.checks``, ``course_utils.exercises``, ...)."""
     parts: dict[str, list[str]] = {}
@@ -162,13 +222,54 @@ def make_mutants(work: Path) -> None:
     A run asked for a name that matches no mutant does only that; the map is then widened
     (:func:`widen_import_time_tests`) before the mutants are run.
     """
-    subprocess.run([sys.executable, "-m", "mutmut", "run", "no.such__mutmut_0"], cwd=work, capture_output=True)
+    out = subprocess.run([sys.executable, "-m", "mutmut", "run", "no.such__mutmut_0"], cwd=work, capture_output=True,
+                         text=True, errors="replace")
+    _refuse_a_failed_clean_run(out.stdout + out.stderr)
     stats = work / "mutants" / "mutmut-stats.json"
     if stats.is_file():
         data = json.loads(stats.read_text(encoding="utf-8"))
         data["tests_by_mangled_function_name"] = widen_import_time_tests(data["tests_by_mangled_function_name"],
                                                                          list(data["duration_by_test"]))
         stats.write_text(json.dumps(data, indent=4), encoding="utf-8")
+
+
+CLEAN_RUN_FAILED = ("failed to collect stats", "Failed to run clean test", "Failed to collect list of tests")
+
+
+def _refuse_a_failed_clean_run(output: str) -> None:
+    """Stop when mutmut could not run the tests on the unmutated code: every verdict after it would be void.
+
+    >>> _refuse_a_failed_clean_run("done")
+    """
+    if any(sign in output for sign in CLEAN_RUN_FAILED):
+        tail = "\n".join(line for line in output.replace("\r", "\n").splitlines()
+                         if line.strip() and "Generating mutants" not in line)[-3000:]
+        raise SystemExit(f"{tail}\nerror: the tests fail on the unmutated code when mutmut runs them (above), so no "
+                         "mutant was judged; make them pass under mutmut (MUTANT_UNDER_TEST is set there) and run "
+                         "again")
+
+
+def run_mutants(work: Path, names: list[str]) -> int:
+    """``mutmut run`` on ``names`` (all when empty), its output shown as it comes; 2 when the run is void."""
+    process = subprocess.Popen([sys.executable, "-m", "mutmut", "run", *names], cwd=work, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
+    assert process.stdout is not None
+    seen = b""
+    stream = process.stdout
+    for chunk in iter(lambda: stream.read1(4096), b""):  # type: ignore[attr-defined]
+        sys.stdout.buffer.write(chunk)
+        sys.stdout.flush()
+        seen = (seen + chunk)[-20000:]
+    code = process.wait()
+    try:
+        _refuse_a_failed_clean_run(seen.decode(errors="replace"))
+    except SystemExit as stop:
+        print(stop, file=sys.stderr)
+        return 2
+    if code not in (0, 1):
+        print(f"error: mutmut stopped with code {code}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def widen_import_time_tests(tests_by_function: dict[str, list[str]], tests_in_order: list[str]) -> dict[str, list[str]]:
@@ -222,13 +323,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--paths", nargs="*", default=PATHS, help="files or folders to mutate")
     parser.add_argument("--report-only", action="store_true", help="rewrite the report from the last run")
     parser.add_argument("--resume", action="store_true", help="continue the last run in .mutation/ where it stopped")
+    parser.add_argument("--recheck", action="store_true",
+                        help="run the last run's survivors again with today's tests (the source must be unchanged)")
     parser.add_argument("--sample", type=float, help="run only this share of the mutants, drawn at random (0 to 1)")
     parser.add_argument("--seed", type=int, default=0, help="the seed of --sample's draw")
     args = parser.parse_args(argv)
     if args.sample is not None and not 0 < args.sample <= 1:
         parser.error(f"--sample is a share of the mutants between 0 and 1, got {args.sample}")
     sample = (args.sample, args.seed) if args.sample is not None else None
-    if not args.report_only:
+    if (args.resume or args.recheck or args.report_only) and sample:
+        parser.error("--sample draws a new run; --resume, --recheck and --report-only use the last run's draw")
+    before = load_run(WORK) if WORK.is_dir() else {}
+    if args.resume or args.recheck or args.report_only:
+        sample = tuple(before["sample"]) if before.get("sample") else None  # type: ignore[assignment]
+        args.paths = before.get("paths", args.paths)
+    if args.recheck:
+        code = _recheck(args.paths, before)
+        if code:
+            return code
+    elif not args.report_only:
         work = WORK if args.resume and WORK.is_dir() else prepare(args.paths)
         print(f"mutating {', '.join(args.paths)} in a copy at {work} ...", flush=True)
         names: list[str] = []
@@ -236,11 +349,10 @@ def main(argv: list[str] | None = None) -> int:
             make_mutants(work)
         if sample:
             names = draw_sample(work, *sample)
-            print(f"a random sample of {len(names)} mutants (seed {args.seed})", flush=True)
-        run = subprocess.run([sys.executable, "-m", "mutmut", "run", *names], cwd=work)
-        if run.returncode not in (0, 1):
-            print(f"error: mutmut stopped with code {run.returncode}", file=sys.stderr)
+            print(f"a random sample of {len(names)} mutants (seed {sample[1]})", flush=True)
+        if run_mutants(work, names):
             return 2
+        save_run(work, sample, args.paths, results(work))
     verdicts = results(WORK)
     if not verdicts:
         print("error: no mutmut results found; run ./course mutate first", file=sys.stderr)
@@ -248,12 +360,33 @@ def main(argv: list[str] | None = None) -> int:
     why = reasons()
     diffs = {name: diff(WORK, name) for name, v in verdicts.items() if v not in ("killed", NOT_RUN)}
     REPORT_DIR.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text(report(verdicts, diffs, why, args.paths, sample), encoding="utf-8")
-    run = [v for v in verdicts.values() if v != NOT_RUN]
-    killed = sum(v == "killed" for v in run)
-    print(f"{killed} of {len(run)} mutants run were killed ({killed / max(len(run), 1):.1%}; "
-          f"{len(verdicts) - len(run)} not run yet); wrote {REPORT.relative_to(ROOT)}")
+    REPORT.write_text(report(verdicts, diffs, why, args.paths, sample, load_run(WORK).get("first")), encoding="utf-8")
+    run_ = [v for v in verdicts.values() if v != NOT_RUN]
+    killed = sum(v == "killed" for v in run_)
+    print(f"{killed} of {len(run_)} mutants run were killed ({killed / max(len(run_), 1):.1%}; "
+          f"{len(verdicts) - len(run_)} not run yet); wrote {REPORT.relative_to(ROOT)}")
     return 0
+
+
+def _recheck(paths: list[str], before: dict) -> int:
+    """Run the survivors of the last run again, with the checkout's tests copied into the run's copy."""
+    if not WORK.is_dir() or not before.get("first"):
+        print("error: --recheck needs a finished run in .mutation/ (./course mutate first)", file=sys.stderr)
+        return 2
+    changed = source_changed(WORK, paths)
+    if changed:
+        print(f"error: the mutated source changed since the last run ({', '.join(changed[:5])}), so its mutants are "
+              "not the same; run ./course mutate again", file=sys.stderr)
+        return 2
+    for name in ("tests", "coursetools"):
+        shutil.rmtree(WORK / name)
+        shutil.copytree(ROOT / name, WORK / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    names = sorted(name for name, v in results(WORK).items() if v not in ("killed", NOT_RUN))
+    print(f"running the {len(names)} survivors of the last run again with today's tests ...", flush=True)
+    if not names:
+        return 0
+    make_mutants(WORK)  # mutmut learns which functions the new tests cover; the map is widened again
+    return run_mutants(WORK, names)
 
 
 if __name__ == "__main__":

@@ -194,3 +194,21 @@ def test_course_progress_command(record: Path, capsys: pytest.CaptureFixture, mo
     assert _lines(record) == []
     assert run("--where")[1].strip() == str(record)
     assert run("--chapter", "99")[0] == 2
+
+
+def test_a_home_folder_that_cannot_be_found_warns_once_and_checks_still_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``~nobody/...`` cannot be expanded (Path.expanduser raises): no crash, one warning naming the variable."""
+    from course_utils.checks import check
+
+    monkeypatch.setenv(attempts.ENV_VAR, "~no_such_user_of_this_course/attempts.jsonl")
+    monkeypatch.setattr(attempts, "_warned", set())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        check("first_gradients.perceptron_by_hand", -32.0)
+        check("first_gradients.perceptron_by_hand", -32.0)
+        shown = str(attempts.show_progress("01"))
+    messages = [str(w.message) for w in caught]
+    assert len(messages) == 1 and "home folder that cannot be found" in messages[0], messages
+    assert "~no_such_user_of_this_course" in messages[0] and attempts.ENV_VAR in messages[0]
+    assert "could not be recorded" not in messages[0]  # not the catch-all of check(): the cause is named
+    assert shown

@@ -919,3 +919,92 @@ def test_a_check_that_cannot_compute_its_reference_is_recorded_as_a_problem(demo
     with pytest.raises(CheckProblem) as info:
         check("demo.noreference", 1.0)
     assert grader.finished == [("demo.noreference", "problem", None, 0, str(info.value))]
+
+
+# ------------------------------------------------------------------ found by the mutation run, round 3 (group H1)
+
+def test_a_nested_list_of_1000_numbers_is_read_like_an_array_of_1000() -> None:
+    with pytest.raises(WrongAnswer) as info:
+        _numeric().validate([[0.0] * 10] * 100)
+    assert info.value.problem == "the shape is wrong."
+    with pytest.raises(WrongAnswer) as info:
+        _numeric().validate([[0.0] * 7] * 143)  # 1001 numbers
+    assert info.value.problem == "this is not an answer the check can read."
+    assert "far more numbers than this exercise asks for" in info.value.given
+
+
+def test_as_array_refuses_more_numbers_than_it_is_told_to_read() -> None:
+    from course_utils.checks.answers import BadAnswer, as_array
+
+    assert as_array([1.0, 2.0], max_elements=2).tolist() == [1.0, 2.0]
+    with pytest.raises(BadAnswer, match="far more numbers than this exercise asks for"):
+        as_array([1.0, 2.0, 3.0], max_elements=2)
+
+
+def test_a_tensor_subclass_is_described_by_its_class_name() -> None:
+    class Tagged(torch.Tensor):
+        pass
+
+    with pytest.raises(WrongAnswer) as info:
+        _numeric().validate(torch.ones(2).as_subclass(Tagged))
+    assert info.value.given == "a Tagged (a tensor subclass) of shape (2,) and dtype torch.float32"
+    with pytest.raises(WrongAnswer) as info:
+        _numeric().validate(torch.nn.Parameter(torch.ones(2)))
+    assert info.value.given == "a tensor of shape (2,) and dtype torch.float32, requires_grad=True"
+
+
+def test_the_first_wrong_answer_promises_only_what_the_next_one_shows(demo) -> None:
+    demo(_numeric(id="demo.hint_only", hint="THE HINT", first_step=""))
+    demo(_numeric(id="demo.step_only", hint="", first_step="THE FIRST STEP"))
+    with pytest.raises(WrongAnswer) as info:
+        check("demo.hint_only", [0.0, 0.0, 0.0])
+    assert str(info.value).endswith("\n  (Try again: the next wrong answer to this exercise shows a hint.)")
+    with pytest.raises(WrongAnswer) as info:
+        check("demo.step_only", [0.0, 0.0, 0.0])  # the second try would show no hint: nothing is promised yet
+    assert "Try again" not in str(info.value)
+
+
+def test_time_limit_stops_the_body_with_a_message_giving_the_limit() -> None:
+    from course_utils.checks.isolation import CheckTimeout, time_limit
+
+    with pytest.raises(CheckTimeout) as info:
+        with time_limit(0.1):
+            while True:
+                pass
+    assert str(info.value) == "did not finish in 0.1 s" and info.value.seconds == 0.1
+
+
+def test_a_typical_answer_outside_the_options_shows_what_was_given() -> None:
+    with pytest.raises(WrongAnswer) as info:
+        _which_call().validate(0.25)
+    assert info.value.given == "the number 0.25"
+    assert "You gave: the number 0.25" in said(info.value)
+
+
+def test_reversed_axes_of_a_three_axis_answer_are_a_wrong_shape_not_a_transpose() -> None:
+    exercise = _numeric(solution=lambda: np.arange(24.0).reshape(2, 3, 4))
+    with pytest.raises(WrongAnswer) as info:
+        exercise.validate(np.arange(24.0).reshape(2, 3, 4).T)
+    assert info.value.problem == "the 24 numbers are in the wrong shape." and info.value.mistake is None
+
+
+def test_a_transposed_answer_in_float16_is_named_to_float16_accuracy() -> None:
+    right = np.array([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]])
+    with pytest.raises(WrongAnswer) as info:
+        _numeric(solution=lambda: right).validate(torch.tensor(right.T, dtype=torch.float16))
+    assert info.value.mistake == "transposed"
+
+
+@pytest.mark.skipif("MUTANT_UNDER_TEST" in __import__("os").environ,
+                    reason="under mutmut every call goes through a trampoline, so the stack is deeper there")
+def test_a_recording_that_fails_unexpectedly_warns_at_the_learners_check_line(demo, monkeypatch) -> None:
+    import course_utils.attempts
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("the progress store is broken")
+
+    monkeypatch.setattr(course_utils.attempts, "record_attempt", broken)
+    demo(_numeric(id="demo.unrecorded"))
+    with pytest.warns(RuntimeWarning, match="the attempt could not be recorded") as caught:
+        check("demo.unrecorded", [1.0, -2.0, 3.0])
+    assert [warning.filename for warning in caught] == [__file__]

@@ -38,8 +38,9 @@ def test_explained_survivors_are_left_out_of_the_second_score_and_each_part_is_c
     why = {"course_utils.exercises.b.g__mutmut_2": "the value is normalised away on the next line"}
     text = report(verdicts, {}, why, ["course_utils/"])
     assert "**3 of 5 mutants run were killed: 60.0%.**" in text
-    assert "Leaving out the 1 shown to make no difference" in text and "3 of 4 were killed: 75.0%" in text
-    assert "1 survivors are not explained" in text
+    assert "Leaving out the 1 explained (mutants that make no difference" in text
+    assert "3 of 4 were killed: 75.0%" in text
+    assert "1 survivor is not explained" in text
     assert "| `course_utils.checks` | 1 | 2 | 0 |" in text and "| `course_utils.exercises` | 2 | 3 | 1 |" in text
 
 
@@ -77,3 +78,39 @@ def test_code_run_at_import_gets_the_tests_of_its_chapter() -> None:
     assert widened["course_utils.exercises.hooks.x__judge"] == [order[3]]
     assert widened["course_utils.checks.kinds.x_wrong"] == sorted([order[0], order[2], order[3]])
     assert widened["course_utils.checks.kinds.x_read"] == sorted([order[0], order[4]])
+
+
+def test_a_recheck_keeps_the_first_pass_score_beside_the_new_one() -> None:
+    first = {"m.f__mutmut_1": "killed", "m.f__mutmut_2": "survived", "m.f__mutmut_3": "survived",
+             "m.f__mutmut_4": "not checked"}
+    now = {**first, "m.f__mutmut_2": "killed"}
+    text = report(now, {"m.f__mutmut_3": ""}, {}, ["course_utils/checks/"], sample=(0.5, 2), first=first)
+    assert "The first pass killed 1 of 3 (33.3%)" in text
+    assert "its 2 survivors, which were run again (`./course mutate --recheck`): 1 of them are now killed" in text
+    assert "**2 of 3 mutants run were killed: 66.7%.**" in text
+    assert "first pass" not in report(first, {}, {}, ["course_utils/checks/"], first=first)  # nothing rechecked
+
+
+def test_a_recheck_is_refused_when_the_mutated_source_changed(tmp_path) -> None:
+    from coursetools.mutation import ROOT, source_changed
+
+    copy = tmp_path / "course_utils" / "checks"
+    copy.mkdir(parents=True)
+    for source in (ROOT / "course_utils" / "checks").glob("*.py"):
+        (copy / source.name).write_bytes(source.read_bytes())
+    assert source_changed(tmp_path, ["course_utils/checks/"]) == []
+    (copy / "tolerance.py").write_text("# changed\n")
+    (copy / "extra.py").write_text("")
+    assert source_changed(tmp_path, ["course_utils/checks/"]) == ["course_utils/checks/extra.py",
+                                                                    "course_utils/checks/tolerance.py"]
+
+
+def test_a_run_whose_tests_fail_without_any_mutant_is_refused() -> None:
+    """mutmut prints "failed to collect stats" and judges nothing when the clean run fails: that is no score."""
+    import pytest
+
+    from coursetools.mutation import _refuse_a_failed_clean_run
+
+    _refuse_a_failed_clean_run("⠋ Generating mutants\ndone in 120ms\n")
+    with pytest.raises(SystemExit, match="the tests fail on the unmutated code"):
+        _refuse_a_failed_clean_run("FAILED tests/test_checks.py::test_x\nfailed to collect stats. runner returned 1\n")

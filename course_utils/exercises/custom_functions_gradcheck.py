@@ -73,16 +73,20 @@ def _accepts_function_class(name: str):
 
 
 def _spied(cls: type[Function], returned: list[Any]) -> type[Function]:
-    """``cls`` with a backward that records what ``cls.backward`` returned."""
+    """``cls`` with a backward that records what ``cls.backward`` returned.
 
-    class Spied(cls):  # type: ignore[valid-type, misc]
-        @staticmethod
-        def backward(ctx, *grad_outputs):
-            result = cls.backward(ctx, *grad_outputs)
-            returned.append(result)
-            return result
+    The subclass is made under the learner's class name: torch names the ``ctx`` of a Function's
+    backward after its class (``MulSinBackward``), and an error the learner's backward raises
+    quotes that name back to them.
+    """
 
-    return Spied
+    def backward(ctx: Any, *grad_outputs: Any) -> Any:
+        result = cls.backward(ctx, *grad_outputs)
+        returned.append(result)
+        return result
+
+    return type(cls)(cls.__name__, (cls,), {"backward": staticmethod(backward), "__module__": cls.__module__,  # type: ignore[misc]
+                                            "__qualname__": cls.__qualname__})
 
 
 def _not_a_class_verdict(output: Any, name: str) -> str:

@@ -313,3 +313,22 @@ def test_the_step_through_prose_says_where_each_view_appears() -> None:
     from course_utils.environment import is_live_frontend  # the three front ends the prose names are the live ones
 
     assert "Colab" in prose and "VS Code" in prose and "JupyterLab" in prose and callable(is_live_frontend)
+
+
+def test_2_4_the_long_chain_case_is_as_long_as_its_name_says(capsys: pytest.CaptureFixture[str]) -> None:
+    """A learner's walk that counts its steps takes 38 of them on the case named "a long chain (38 operations)"."""
+    steps: list[int] = []
+
+    def counting_walk(t):
+        node, n = t.grad_fn, 0
+        while type(node).__name__ != "AccumulateGrad":
+            node = next(fn for fn, _ in node.next_functions if fn is not None)
+            n += 1
+        steps.append(n)
+        return node.variable
+
+    check(f"{SLUG}.walk_to_the_leaf", counting_walk)
+    assert f"Correct: {SLUG}.walk_to_the_leaf" in capsys.readouterr().out
+    cases = [case.name for case in EXERCISES[f"{SLUG}.walk_to_the_leaf"].cases]
+    assert len(steps) == len(cases)
+    assert steps[cases.index("a long chain (38 operations)")] == 38

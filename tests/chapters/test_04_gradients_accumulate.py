@@ -284,3 +284,15 @@ def test_no_exercise_repeats_a_chapter_cell_or_has_its_answer_on_screen() -> Non
     assert "g = w.grad" in given.source and "g = w.grad" not in code
     assert _after_zero_grad() == [[2.0, 2.0, 2.0], [3.0, 3.0, 3.0]]
     assert _after_zero_grad(set_to_none=False) == [[3.0, 3.0, 3.0], [3.0, 3.0, 3.0]], "the zeros-in-place mistake"
+
+
+def test_4_2_reads_up_to_100_numbers_and_refuses_101_unread() -> None:
+    """100 numbers are read and counted; 101 are over the limit and refused by their number alone."""
+    with pytest.raises(WrongAnswer) as info:
+        check("gradients_accumulate.grad_after_k_calls", lambda k: torch.full((100,), 6.0 * k))
+    assert "it returned 100 numbers; it should return one number" in " ".join(str(info.value).split())
+    reset_attempts()
+    with pytest.raises(WrongAnswer) as info:
+        check("gradients_accumulate.grad_after_k_calls", lambda k: torch.full((101,), 6.0 * k))
+    message = " ".join(str(info.value).split())
+    assert "101 numbers, far more than this exercise asks for" in message and "it should return one" not in message

@@ -175,9 +175,27 @@ def test_7_2_wrong_answers_are_named(answer, mistake, says) -> None:
     lambda X, y, w, b: {"w": (2 * ((X @ w + b - y) * X).mean()).item(), "b": (2 * (X @ w + b - y).mean()).item()},
     lambda X, y, w, b: (2 * X.T @ (X @ w + b - y) / len(X), 2 * (X @ w + b - y).mean(dim=0)),
     lambda X, y, w, b: torch.stack([2 * ((X @ w + b - y) * X).mean(), 2 * (X @ w + b - y).mean()]).detach().numpy(),
+    # one row (1, 2) of the two derivatives, the matrix products kept at shape (1, 1)
+    lambda X, y, w, b: torch.cat([2 * X.T @ (X @ w + b - y) / len(X), 2 * (X @ w + b - y).mean(0, keepdim=True)], 1),
 ])
 def test_7_2_other_correct_forms_pass(answer) -> None:
     check(f"{EX}.gradient_by_hand", answer)
+
+
+def test_7_2_gives_the_learners_function_its_tensors_on_the_course_device(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a GPU the notebook's tensors live on `device`: a case left on the CPU would make a learner's
+    torch.ones(len(X), 1, device=device) fail with a device mismatch. The meta device stands in for the GPU here
+    (it holds no numbers, so the learner's function stops once it has seen its inputs)."""
+    seen = []
+
+    def records_its_inputs(X, y, w, b):
+        seen.append({t.device.type for t in (X, y, w, b)})
+        raise RuntimeError("inputs seen")
+
+    monkeypatch.setattr(ex, "get_device", lambda prefer=None: torch.device("meta"))
+    wrong = verdict("gradient_by_hand", records_its_inputs)
+    assert wrong.problem.startswith("on the chapter's data at the seed-4 start, your code raised RuntimeError")
+    assert seen == [{"meta"}]
 
 
 def test_7_2_wrong_values_no_mistake_explains_are_called_wrong_values() -> None:

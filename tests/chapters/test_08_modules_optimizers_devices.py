@@ -256,3 +256,10 @@ def test_pointers_to_chapter_09_name_a_section_that_is_there(chapter, pointer, h
     clinic = [c for c in _cells("09_debugging_clinic.ipynb") if c.cell_type == "markdown"]
     lines = [line for c in clinic for line in c.source.splitlines()]
     assert heading in lines, f"chapter 09 has no heading {heading!r}: update the pointer in {chapter}"
+
+
+def test_8_1_a_tensor_of_far_more_indices_than_units_is_refused_with_its_size() -> None:
+    """A tensor of 1500 whole numbers is not read item by item: the learner is told how many numbers it holds."""
+    wrong = verdict("inactive_units", function_of(H + "    return torch.arange(1500)", "inactive_units"))
+    assert wrong.mistake is None
+    assert "1500 numbers, far more than this exercise asks for" in said(wrong)

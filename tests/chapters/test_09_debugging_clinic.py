@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import mmap
 import re
+import time
 from pathlib import Path
 
 import nbformat
@@ -99,6 +100,30 @@ def test_9_1_wrong_answers_are_named(fix, answer, mistake, says) -> None:
 @pytest.mark.parametrize("fix", ["retain", "functional"])
 def test_9_1_the_kept_gradient_passes(fix) -> None:
     check(f"{EX}.fix_non_leaf_grad", hidden_cell(fix))
+
+
+@pytest.mark.parametrize("scaled", [lambda h: h * 1.0, lambda h: h * torch.ones(4)])
+def test_9_1_a_hidden_scaled_after_the_tanh_and_left_out_of_the_backward_pass_is_not_in_the_graph(scaled) -> None:
+    """hidden made by one more step after the Tanh (one whose node saves a tensor and leaves another unsaved), its
+    gradient kept, then out computed by net(x) once more: the backward pass never went through hidden, which is
+    what the check says, not that its gradient was kept too late."""
+    net = ex.clinic_net()
+    x = torch.tensor([0.5, -1.0, 2.0])
+    hidden = scaled(net[1](net[0](x)))
+    hidden.retain_grad()
+    (net(x) ** 2).sum().backward()
+    wrong = verdict("fix_non_leaf_grad", hidden)
+    assert wrong.mistake == "non_leaf_not_in_graph"
+    assert "never went through it" in said(wrong)
+
+
+def test_9_1_an_answer_far_larger_than_hidden_is_refused_at_once() -> None:
+    """A list of 100000 tensors is not read number by number (seconds) before the reply: it is refused unread."""
+    answer = [torch.tensor(0.5)] * 100_000
+    started = time.perf_counter()
+    wrong = said(verdict("fix_non_leaf_grad", answer))
+    assert time.perf_counter() - started < 1.0
+    assert "pass hidden itself, the Tanh's output in your fixed cell; this is a list of length 100000" in wrong
 
 
 def test_9_1_the_network_leaves_the_random_state_alone() -> None:
@@ -217,6 +242,14 @@ def test_9_3_wrong_answers_are_named(safe_log, mistake, says) -> None:
     wrong = verdict("safe_log", safe_log)
     assert wrong.mistake == mistake
     assert says in said(wrong)
+
+
+def test_9_3_a_result_cut_off_from_x_is_told_so_in_exactly_those_words() -> None:
+    """The whole problem, word for word: the case, then the sentence, and nothing around it."""
+    wrong = verdict("safe_log", lambda x: ex._safe_log_reference(x.detach().clone().requires_grad_()))
+    assert wrong.mistake is None
+    assert wrong.problem == ("on the five inputs [-2, -0.5, 0, 0.25, 4], the result does not depend on x in the "
+                             "graph: no gradient reaches x")
 
 
 def test_the_clamp_answer_fails_with_either_clamp_gradient_and_the_same_name() -> None:

@@ -498,6 +498,25 @@ def test_hooking_two_levels_down_misses_the_tanh_nested_deeper() -> None:
             "outputs of the 3 Tanh calls") in " ".join(str(wrong).split())
 
 
+def output_and_input_pairs(model, x):
+    outputs, handles = [], []
+    for m in model.modules():
+        if isinstance(m, nn.Tanh):
+            handles.append(m.register_forward_hook(lambda mod, inp, out: outputs.append((out, inp))))
+    model(x)
+    for h in handles:
+        h.remove()
+    return outputs
+
+
+def test_capturing_output_and_input_pairs_is_told_to_return_the_output_tensors() -> None:
+    """Tuples whose first item is not the Tanh input are not captured_inputs: the learner is told to keep outputs."""
+    wrong = verdict("hooks.capture_activations", output_and_input_pairs)
+    assert wrong.mistake is None
+    assert ("on a Sequential with two Tanh layers, the list holds tuples; return the output tensors the hooks "
+            "received") in " ".join(str(wrong).split())
+
+
 # --- the chapter, re-run out of order -------------------------------------------------------------
 
 def test_fused_step_cell_after_the_logger_cell_prints_what_is_stored() -> None:

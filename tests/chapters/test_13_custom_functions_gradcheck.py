@@ -137,6 +137,20 @@ def test_mul_sin_wrong_answers_are_named(answer, mistake) -> None:
     assert verdict("custom_functions_gradcheck.mul_sin_backward", answer).mistake == mistake
 
 
+def test_mul_sin_backward_that_raises_is_told_the_error_torch_raised() -> None:
+    """An error that names no listed mistake (here a typo, ctx.saved_tensor) is quoted with its own message."""
+    def typo(ctx, g):
+        x, y = ctx.saved_tensor
+        return g * torch.sin(y), g * x * torch.cos(y)
+
+    wrong = verdict("custom_functions_gradcheck.mul_sin_backward", mul_sin(typo))
+    assert wrong.mistake is None
+    text = " ".join(str(wrong).split())
+    assert ("on x and y of shape (4,), both requiring grad, backward() through your class raised AttributeError: "
+            in text)
+    assert "'MulSinBackward' object has no attribute 'saved_tensor'" in text  # the learner's class, as torch names it
+
+
 def test_mul_sin_instance_and_right_forms() -> None:
     cls = mul_sin(right)
     with warnings.catch_warnings():
@@ -205,6 +219,27 @@ def central_of_central(f, x, h):
     (lambda f, x, h: ((f(x + h) - 2 * f(x) + f(x - h)) / h**2).sum().item(), None)])
 def test_second_difference_wrong_answers(answer, mistake) -> None:
     assert verdict("custom_functions_gradcheck.second_difference", answer).mistake == mistake
+
+
+def test_second_difference_with_the_sign_flipped_is_told_it_is_not_the_second_derivative() -> None:
+    """(2f(x) − f(x + h) − f(x − h)) / h² is none of the listed mistakes: the plain sentence, on the first case."""
+    wrong = verdict("custom_functions_gradcheck.second_difference",
+                    lambda f, x, h: (2 * f(x) - f(x + h) - f(x - h)) / h**2)
+    assert wrong.mistake is None
+    assert ("on f = sin at five points, h = 1e-3, the result is not the second derivative to the accuracy the "
+            "formula has at h = 1e-3") in " ".join(str(wrong).split())
+
+
+def test_second_difference_names_the_mistake_in_a_result_flattened_on_the_2x3_case() -> None:
+    """A result of six numbers for a 2×3 x is read in x's shape, so a mistake in it is still named: here an answer
+    right on the vectors of the first two cases that halves, and flattens, only the matrix of the third."""
+    def halved_on_a_matrix(f, x, h):
+        result = (f(x + h) - 2 * f(x) + f(x - h)) / h**2
+        return result if x.dim() == 1 else result.flatten() / 2
+
+    wrong = verdict("custom_functions_gradcheck.second_difference", halved_on_a_matrix)
+    assert wrong.mistake == "divided_by_2h_squared"
+    assert "on f = x³ − x on a 2×3 tensor, h = 1e-3, exactly half the second derivative" in " ".join(str(wrong).split())
 
 
 def test_second_difference_returning_the_three_points_unfolded_is_told_how_many_numbers_it_gave() -> None:

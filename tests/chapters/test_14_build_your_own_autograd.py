@@ -612,3 +612,19 @@ def test_a_result_of_more_than_ten_times_the_numbers_asked_plus_100_is_refused_u
         check(f"build_your_own_autograd.{exercise}", answer)
     assert f"{part} is a NumPy array of shape (15, 15) and dtype float64: 225 numbers, far more than this " \
            "exercise asks for" in " ".join(str(info.value).split())
+
+
+@pytest.mark.parametrize("title", ["a diamond d = b + c, with b and c both made from a",
+                                   "a diamond d = c + b, with b and c both made from a"])
+def test_a_diamond_order_with_a_between_its_two_users_names_a_and_the_user_after_it(title: str) -> None:
+    """a has two users, b and c: placing it after b but before c is refused, whichever way d lists them."""
+    from course_utils.checks import Run
+    from course_utils.exercises.build_your_own_autograd import ORDER_CASES, _reachable, _topological_order
+
+    case = next(case for case in ORDER_CASES if case.name == title)
+    (root,) = case.inputs()
+    nodes = {node.name: node for node in _reachable(root).values()}
+    order = [root, nodes["b = f(a)"], nodes["a"], nodes["c = g(a)"]]
+    verdict = case.judge(Run(order, (root,), _topological_order(root), (root,)))
+    assert verdict.name == "placed_before_a_user"
+    assert verdict.says.endswith("Here node a comes before node c = g(a), which was computed from it.")

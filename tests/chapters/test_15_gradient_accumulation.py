@@ -349,3 +349,20 @@ def test_adam_hides_a_constant_factor_and_sgd_does_not() -> None:
             optimizer_class(model.parameters(), lr=0.01).step()
             steps.append(torch.cat([(p.detach() - s).flatten() for p, s in zip(model.parameters(), start)]))
         assert (steps[0].norm() / steps[1].norm()).item() == pytest.approx(ratio, rel=1e-5)
+
+
+def test_a_stray_backward_after_the_loop_is_told_by_its_count_of_backward_passes() -> None:
+    """One backward per micro-batch plus a leftover one on the last loss: 3 passes for the first case's 2 batches."""
+    def one_backward_too_many(model, batches):
+        n = 0
+        for X_micro, y_micro in batches:
+            loss = F.mse_loss(model(X_micro), y_micro, reduction="sum")
+            loss.backward(retain_graph=True)
+            n += len(X_micro)
+        loss.backward()
+        for p in model.parameters():
+            p.grad /= n
+
+    message = " ".join(str(verdict(ACCUMULATE, one_backward_too_many)).split())
+    assert "on micro-batches of sizes [4, 4], backward() reached the model 3 times for 2 micro-batches; call it " \
+           "once per micro-batch" in message
