@@ -1008,3 +1008,30 @@ def test_a_recording_that_fails_unexpectedly_warns_at_the_learners_check_line(de
     with pytest.warns(RuntimeWarning, match="the attempt could not be recorded") as caught:
         check("demo.unrecorded", [1.0, -2.0, 3.0])
     assert [warning.filename for warning in caught] == [__file__]
+
+
+def test_a_time_limit_never_stops_an_import_half_way(tmp_path, monkeypatch) -> None:
+    """The first optimizer of a session imports torch._dynamo (a second or more). A time limit that fell
+    inside that import once left torch broken for the whole session ("partially initialized module"):
+    the limit now waits for the import to finish, then stops the endless loop after it."""
+    import sys
+    import time
+
+    from course_utils.checks.isolation import CheckTimeout, time_limit
+
+    (tmp_path / "slow_to_import_pkg").mkdir()
+    (tmp_path / "slow_to_import_pkg" / "__init__.py").write_text(
+        "import time\nfrom . import part\nend = time.monotonic() + 0.4\nwhile time.monotonic() < end:\n    pass\n"
+        "finished = True\n")
+    (tmp_path / "slow_to_import_pkg" / "part.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "slow_to_import_pkg", raising=False)
+    monkeypatch.delitem(sys.modules, "slow_to_import_pkg.part", raising=False)
+    start = time.monotonic()
+    with pytest.raises(CheckTimeout):
+        with time_limit(0.1):
+            import slow_to_import_pkg  # noqa: F401
+            while True:
+                pass
+    assert sys.modules["slow_to_import_pkg"].finished is True
+    assert 0.4 <= time.monotonic() - start < 2.0

@@ -84,6 +84,28 @@ def seeded(seed: int) -> Iterator[None]:
         yield
 
 
+RETRY_AFTER_IMPORT_S = 0.05  # how soon a time limit that fell inside an import looks again
+
+
+def _importing(frame: Any) -> bool:
+    """Whether ``frame`` (where a signal landed) runs inside an ``import``.
+
+    An exception raised there leaves the module's submodules in ``sys.modules`` without the
+    module itself, and every later import of it fails (``partially initialized module
+    'torch._dynamo'``), so :func:`time_limit` waits for the import to finish: the first
+    ``torch.optim`` optimizer of a session imports ``torch._dynamo``, which takes a second or more.
+
+    >>> import sys
+    >>> _importing(sys._getframe())
+    False
+    """
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False
+
+
 def can_time_out() -> bool:
     """True where :func:`time_limit` can interrupt code: POSIX timers, and only in the main thread."""
     return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
@@ -100,7 +122,10 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         yield
         return
 
-    def on_alarm(signum: int, frame: object) -> None:
+    def on_alarm(signum: int, frame: Any) -> None:
+        if _importing(frame):  # stopping an import half-way would break that module for the whole session
+            signal.setitimer(signal.ITIMER_REAL, RETRY_AFTER_IMPORT_S)
+            return
         raise CheckTimeout(seconds)
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
