@@ -84,8 +84,10 @@ def test_a_recheck_keeps_the_first_pass_score_beside_the_new_one() -> None:
     first = {"m.f__mutmut_1": "killed", "m.f__mutmut_2": "survived", "m.f__mutmut_3": "survived",
              "m.f__mutmut_4": "not checked"}
     now = {**first, "m.f__mutmut_2": "killed"}
-    text = report(now, {"m.f__mutmut_3": ""}, {}, ["course_utils/checks/"], sample=(0.5, 2), first=first)
-    assert "The first pass killed 1 of 3 (33.3%)" in text
+    text = report(now, {"m.f__mutmut_3": ""}, {"m.f__mutmut_3": "no difference"}, ["course_utils/checks/"],
+                  sample=(0.5, 2), first=first)
+    assert "The first pass killed 1 of 3 (33.3%); leaving out the 1 of its survivors explained below, 1 of 2 (50.0%)" \
+        in text
     assert "its 2 survivors, which were run again (`./course mutate --recheck`): 1 of them are now killed" in text
     assert "**2 of 3 mutants run were killed: 66.7%.**" in text
     assert "first pass" not in report(first, {}, {}, ["course_utils/checks/"], first=first)  # nothing rechecked
@@ -114,3 +116,10 @@ def test_a_run_whose_tests_fail_without_any_mutant_is_refused() -> None:
     _refuse_a_failed_clean_run("⠋ Generating mutants\ndone in 120ms\n")
     with pytest.raises(SystemExit, match="the tests fail on the unmutated code"):
         _refuse_a_failed_clean_run("FAILED tests/test_checks.py::test_x\nfailed to collect stats. runner returned 1\n")
+
+
+def test_a_mutant_that_makes_the_tests_run_forever_counts_as_caught() -> None:
+    verdicts = {"p.m.f__mutmut_1": "killed", "p.m.f__mutmut_2": "timeout", "p.m.f__mutmut_3": "survived"}
+    text = report(verdicts, {"p.m.f__mutmut_3": ""}, {}, ["course_utils/checks/"])
+    assert "**2 of 3 mutants run were killed: 66.7%.** (1 was caught by mutmut's timeout" in text
+    assert "p.m.f__mutmut_2" not in text and "### `p.m.f__mutmut_3`" in text
