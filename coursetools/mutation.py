@@ -162,10 +162,15 @@ def report(verdicts: dict[str, str], diffs: dict[str, str], why: dict[str, str],
     else:
         coverage = ""
     unexplained = len(survivors) - len(explained)
-    beyond = (f" Leaving out the {len(explained)} explained (mutants that make no difference, which no test can "
-              f"kill, or that only a test outside mutmut can see), {killed} of {len(run) - len(explained)} were "
-              f"killed: {killed / max(len(run) - len(explained), 1):.1%}; "
-              f"{_count(unexplained, 'survivor is', 'survivors are')} not explained."
+    equivalent = [name for name in explained if kind_of_reason(why[name]) == "equivalent"]
+    outside = [name for name in explained if kind_of_reason(why[name]) == "killed outside"]
+    bugs = len(explained) - len(equivalent) - len(outside)
+    caught = killed + len(outside)
+    beyond = (f" Leaving out the {len(equivalent)} that make no difference (equivalent mutants, which no test can "
+              f"kill) and counting the {len(outside)} that a test outside mutmut kills, {caught} of "
+              f"{len(run) - len(equivalent)} were caught: {caught / max(len(run) - len(equivalent), 1):.1%}"
+              + (f"; {_count(bugs, 'survivor', 'survivors')} showed a bug, since fixed" if bugs else "")
+              + f"; {_count(unexplained, 'survivor is', 'survivors are')} not explained."
               if explained else "")
     timed_out = sum(v == "timeout" for v in run.values())
     timeouts = (f" ({_count(timed_out, 'was', 'were')} caught by mutmut's timeout: the tests ran far past their "
@@ -176,11 +181,14 @@ def report(verdicts: dict[str, str], diffs: dict[str, str], why: dict[str, str],
         first_killed = sum(v in CAUGHT for v in first_run.values())
         again = sorted(name for name, v in first_run.items() if v not in CAUGHT)
         now = sum(run.get(name) in CAUGHT for name in again)
-        equivalent = sum(name in why and run.get(name) not in CAUGHT for name in again)
+        same = [name for name in again if name in why and run.get(name) not in CAUGHT
+                and kind_of_reason(why[name]) == "equivalent"]
+        first_caught = first_killed + sum(name in why and run.get(name) not in CAUGHT
+                                          and kind_of_reason(why[name]) == "killed outside" for name in again)
         rechecked = (f"The first pass killed {first_killed} of {len(first_run)} "
-                     f"({first_killed / max(len(first_run), 1):.1%}); leaving out the {equivalent} of its survivors "
-                     f"explained below, {first_killed} of {len(first_run) - equivalent} "
-                     f"({first_killed / max(len(first_run) - equivalent, 1):.1%}). That is the estimate for tests "
+                     f"({first_killed / max(len(first_run), 1):.1%}); leaving out the {len(same)} of its survivors "
+                     f"shown below to make no difference, it caught {first_caught} of {len(first_run) - len(same)} "
+                     f"({first_caught / max(len(first_run) - len(same), 1):.1%}). That is the estimate for tests "
                      f"not written against these mutants. Tests were then written for its {len(again)} survivors, "
                      f"which were run again (`./course mutate --recheck`): {now} of them are now killed. The "
                      "figures below are after the recheck.")
@@ -209,6 +217,26 @@ def report(verdicts: dict[str, str], diffs: dict[str, str], why: dict[str, str],
         lines += [f"### `{name}` ({verdicts[name]})", "", why.get(name, "**Not explained yet.**"), "",
                   "```diff", diffs.get(name, "").strip(), "```", ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+KILLED_OUTSIDE = "Killed by a test that cannot run under mutmut"
+SHOWED_A_BUG = "Not harmless"
+
+
+def kind_of_reason(reason: str) -> str:
+    """What a reason in survivors.toml says of its mutant, by how it begins.
+
+    ``"killed outside"`` (a test kills it, one that mutmut's trampolines keep from running there),
+    ``"showed a bug"`` (the mutant exposed a bug that was then fixed), else ``"equivalent"``.
+
+    >>> kind_of_reason("The default is never used: every caller passes lr.")
+    'equivalent'
+    """
+    if reason.startswith(KILLED_OUTSIDE):
+        return "killed outside"
+    if reason.startswith(SHOWED_A_BUG):
+        return "showed a bug"
+    return "equivalent"
 
 
 def _count(n: int, one: str, many: str) -> str:

@@ -1035,3 +1035,96 @@ def test_a_time_limit_never_stops_an_import_half_way(tmp_path, monkeypatch) -> N
                 pass
     assert sys.modules["slow_to_import_pkg"].finished is True
     assert 0.4 <= time.monotonic() - start < 2.0
+
+
+# ------------------------------------------------------------ what a message shows, and which spellings are one label
+
+def test_a_boolean_array_is_refused_as_true_false_values_not_numbers() -> None:
+    x = np.array([0.5, -1.0, 2.0])
+    with pytest.raises(WrongAnswer) as info:
+        _numeric().validate(x > 0)               # a comparison where the numbers were meant
+    assert info.value.problem == "this is not an answer the check can read."
+    assert info.value.given == "a NumPy array of shape (3,) and dtype bool holding True/False values, not numbers"
+
+
+def test_a_numpy_array_is_judged_to_the_precision_of_its_own_dtype() -> None:
+    exercise = _numeric(solution=lambda: [0.1, 0.2])
+    exercise.validate(np.array([0.1, 0.2], dtype=np.float16))      # [0.0999755859375, 0.199951171875]
+    with pytest.raises(WrongAnswer, match="values differ"):
+        exercise.validate(np.array([0.1, 0.2], dtype=np.float16).astype(np.float64))
+
+
+def test_wrong_values_of_more_than_twelve_numbers_are_shown_by_their_ends() -> None:
+    with pytest.raises(WrongAnswer) as info:
+        _numeric(solution=lambda: np.arange(13.0)).validate(2 * np.arange(13.0))
+    assert info.value.given == "[ 0., 2., 4., ..., 20., 22., 24.]"
+    with pytest.raises(WrongAnswer) as info:
+        _numeric(solution=lambda: np.arange(12.0)).validate(2 * np.arange(12.0))
+    assert info.value.given == "[ 0., 2., 4., 6., 8., 10., 12., 14., 16., 18., 20., 22.]"
+
+
+def test_a_wrong_answer_made_without_a_hint_shows_and_promises_none() -> None:
+    first = WrongAnswer("demo.x", "a demo", "the values differ.")
+    second = WrongAnswer("demo.x", "a demo", "the values differ.", level=2)
+    assert str(first) == str(second) == "Exercise demo.x (a demo): not yet: the values differ."
+
+
+def test_an_error_in_the_learners_code_inside_a_judge_shows_what_was_given_and_expected() -> None:
+    def judge(answer):
+        return None if call_learner(answer, torch.ones(2)).shape == (2,) else "it should keep the shape"
+
+    exercise = PropertyExercise("demo.fn", "fn", "h", lambda: (lambda x: x * 2), judge=judge,
+                                kind="a function f(x)")
+
+    def double(x):
+        return x * y  # noqa: F821  (a name the learner never defined)
+
+    with pytest.raises(WrongAnswer) as info:
+        exercise.validate(double)
+    assert info.value.problem == "your code raised NameError: name 'y' is not defined."
+    assert info.value.given == "the function double" and info.value.expected == "a function f(x)"
+    assert "You gave: the function double" in said(info.value) and "Expected: a function f(x)" in said(info.value)
+
+
+def test_a_record_whose_shapes_matter_refuses_a_part_in_the_wrong_shape() -> None:
+    exercise = RecordExercise("demo.wb", "W and b", "h", lambda: {"W": np.ones((1, 3)), "b": np.zeros(1)},
+                              shape_matters=True)
+    exercise.validate({"W": torch.ones(1, 3), "b": torch.zeros(1)})
+    with pytest.raises(WrongAnswer) as info:
+        exercise.validate({"W": torch.ones(3, 1), "b": torch.zeros(1)})
+    assert info.value.problem.startswith("in ['W']: this looks like the transpose")
+    assert info.value.mistake == "transposed"
+    with pytest.raises(WrongAnswer) as info:
+        exercise.validate({"W": torch.ones(3), "b": torch.zeros(1)})
+    assert info.value.problem == "in ['W']: the 3 numbers are in the wrong shape."
+    assert info.value.expected == "shape (1, 3)"
+
+
+def test_a_numpy_integer_is_the_number_label_it_holds() -> None:
+    exercise = ChoiceExercise("demo.count", "how many", "h", lambda: "2", options=("1", "2", "4"))
+    exercise.validate(np.int64(2))                  # np.argmax(...) or np.sum(mask) as the answer
+    exercise.validate(np.int32(2))
+    with pytest.raises(WrongAnswer, match="not the right option"):
+        exercise.validate(np.int64(4))
+
+
+def test_null_is_read_as_the_label_none() -> None:
+    exercise = ChoiceExercise("demo.null", "none", "h", lambda: "None", options=("None", "zeros"))
+    for answer in ("null", "NULL", " Null "):
+        exercise.validate(answer)
+
+
+def test_a_list_answers_a_one_choice_exercise_like_the_tuple_it_spells() -> None:
+    exercise = ChoiceExercise("demo.shape", "shape", "h", lambda: "(3, 1)", options=("(3,)", "(3, 1)", "(1, 3)"))
+    exercise.validate([3, 1])                       # list(x.shape)
+    with pytest.raises(WrongAnswer, match="not the right option"):
+        exercise.validate([1, 3])
+
+
+def test_an_exercise_id_needs_a_chapter_and_a_name_on_either_side_of_the_dot() -> None:
+    for bad in ("demo.", ".vec"):
+        try:
+            with pytest.raises(ValueError, match=f"must look like '<chapter-slug>.<name>', got '{bad}'"):
+                register(NumericExercise(bad, "x", "h", lambda: 1.0))
+        finally:
+            EXERCISES.pop(bad, None)

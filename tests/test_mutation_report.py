@@ -38,8 +38,8 @@ def test_explained_survivors_are_left_out_of_the_second_score_and_each_part_is_c
     why = {"course_utils.exercises.b.g__mutmut_2": "the value is normalised away on the next line"}
     text = report(verdicts, {}, why, ["course_utils/"])
     assert "**3 of 5 mutants run were killed: 60.0%.**" in text
-    assert "Leaving out the 1 explained (mutants that make no difference" in text
-    assert "3 of 4 were killed: 75.0%" in text
+    assert "Leaving out the 1 that make no difference (equivalent mutants" in text
+    assert "3 of 4 were caught: 75.0%" in text
     assert "1 survivor is not explained" in text
     assert "| `course_utils.checks` | 1 | 2 | 0 |" in text and "| `course_utils.exercises` | 2 | 3 | 1 |" in text
 
@@ -86,8 +86,8 @@ def test_a_recheck_keeps_the_first_pass_score_beside_the_new_one() -> None:
     now = {**first, "m.f__mutmut_2": "killed"}
     text = report(now, {"m.f__mutmut_3": ""}, {"m.f__mutmut_3": "no difference"}, ["course_utils/checks/"],
                   sample=(0.5, 2), first=first)
-    assert "The first pass killed 1 of 3 (33.3%); leaving out the 1 of its survivors explained below, 1 of 2 (50.0%)" \
-        in text
+    assert ("The first pass killed 1 of 3 (33.3%); leaving out the 1 of its survivors shown below to make no "
+            "difference, it caught 1 of 2 (50.0%)") in text
     assert "its 2 survivors, which were run again (`./course mutate --recheck`): 1 of them are now killed" in text
     assert "**2 of 3 mutants run were killed: 66.7%.**" in text
     assert "first pass" not in report(first, {}, {}, ["course_utils/checks/"], first=first)  # nothing rechecked
@@ -123,3 +123,15 @@ def test_a_mutant_that_makes_the_tests_run_forever_counts_as_caught() -> None:
     text = report(verdicts, {"p.m.f__mutmut_3": ""}, {}, ["course_utils/checks/"])
     assert "**2 of 3 mutants run were killed: 66.7%.** (1 was caught by mutmut's timeout" in text
     assert "p.m.f__mutmut_2" not in text and "### `p.m.f__mutmut_3`" in text
+
+
+def test_a_survivor_killed_outside_mutmut_counts_as_caught_and_one_that_showed_a_bug_is_not_left_out() -> None:
+    verdicts = {"p.m.f__mutmut_1": "killed", "p.m.f__mutmut_2": "survived", "p.m.f__mutmut_3": "survived",
+                "p.m.f__mutmut_4": "survived"}
+    why = {"p.m.f__mutmut_2": "Killed by a test that cannot run under mutmut: the stack is deeper there.",
+           "p.m.f__mutmut_3": "Not harmless: it showed a bug, fixed since.",
+           "p.m.f__mutmut_4": "The default is never used."}
+    text = report(verdicts, {}, why, ["course_utils/"])
+    assert ("Leaving out the 1 that make no difference (equivalent mutants, which no test can kill) and counting "
+            "the 1 that a test outside mutmut kills, 2 of 3 were caught: 66.7%; 1 survivor showed a bug, since "
+            "fixed; 0 survivors are not explained.") in text

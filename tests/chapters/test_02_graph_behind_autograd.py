@@ -332,3 +332,15 @@ def test_2_4_the_long_chain_case_is_as_long_as_its_name_says(capsys: pytest.Capt
     cases = [case.name for case in EXERCISES[f"{SLUG}.walk_to_the_leaf"].cases]
     assert len(steps) == len(cases)
     assert steps[cases.index("a long chain (38 operations)")] == 38
+
+
+def test_2_4_each_typical_wrong_walk_is_named_within_two_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The exercise's own wrong walks (the node returned, a None followed, ...) end on every case and get their
+    mistake's message, well inside a time limit of 2 s instead of the usual 10 s."""
+    exercise = EXERCISES[f"{SLUG}.walk_to_the_leaf"]
+    monkeypatch.setattr(exercise, "time_limit", 2.0)
+    for example in exercise.wrong_examples:
+        reset_attempts()
+        with pytest.raises(WrongAnswer) as info:
+            check(exercise.id, example.make())
+        assert example.says in " ".join(str(info.value).split())

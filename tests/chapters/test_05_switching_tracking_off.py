@@ -8,13 +8,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import nbformat
 import pytest
 import torch
 
-from course_utils.checks import WrongAnswer, check, reset_attempts
+from course_utils.checks import EXERCISES, WrongAnswer, check, reset_attempts
 from course_utils.checks.evidence import TorchCalls
 from course_utils.exercises import switching_tracking_off as ch05
 
@@ -145,6 +146,17 @@ def test_5_3_no_grad_as_a_decorator_passes(capsys) -> None:
     passes("validation_loss", function_of(source, "validation_loss"), capsys)
 
 
+def test_5_3_the_right_answer_passes_without_a_warning_about_its_targets(capsys) -> None:
+    """mse_loss warns when the target's shape differs from the prediction's (it broadcasts); each case's y must
+    have the shape of model(X), so that a learner's right answer shows no such warning."""
+    source = ("def validation_loss(model, X, y):\n    model.eval()\n    with torch.no_grad():\n"
+              "        return torch.nn.functional.mse_loss(model(X), y)\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        passes("validation_loss", function_of(source, "validation_loss"), capsys)
+    assert [str(w.message) for w in caught if issubclass(w.category, UserWarning)] == []
+
+
 def test_5_3_a_number_is_not_the_function() -> None:
     assert "pass the function itself" in said(verdict("validation_loss", 0.25))
 
@@ -169,6 +181,7 @@ PERCENT_WRONG = {
     "probs * 100": ("probs * 100", "percent_tracked"),
     "probs.clone() * 100": ("probs.clone() * 100", "percent_tracked"),
     "probs.mul(100)": ("probs.mul(100)", "percent_tracked"),
+    "probs.detach_() * 100": ("probs.detach_() * 100", "probs_changed_in_place"),
 }
 
 
@@ -198,6 +211,20 @@ def test_5_4_right_ways_pass(expression, capsys) -> None:
 def test_5_4_no_grad_block_passes(capsys) -> None:
     source = "def as_percent(probs):\n    with torch.no_grad():\n        return probs * 100\n"
     passes("fix_data_bug", function_of(source, "as_percent"), capsys)
+
+
+def test_5_4_the_float64_case_gives_the_function_float64_probabilities(capsys) -> None:
+    seen: list[torch.dtype] = []
+
+    def as_percent(probs):
+        seen.append(probs.dtype)
+        return probs.detach() * 100
+
+    passes("fix_data_bug", as_percent, capsys)
+    cases = [case.name for case in EXERCISES[f"{SLUG}.fix_data_bug"].cases]
+    assert len(seen) == len(cases)
+    assert seen[cases.index("float64 inputs")] == torch.float64
+    assert [dtype for name, dtype in zip(cases, seen) if name != "float64 inputs"] == [torch.float32] * 2
 
 
 def test_5_4_the_gradient_alone_is_no_longer_the_answer() -> None:

@@ -215,6 +215,19 @@ def test_7_2_a_part_of_more_than_1000_numbers_is_not_read(size, says) -> None:
     assert says in " ".join(str(wrong).split())
 
 
+def db_without_the_mean(X, y, w, b):
+    r = X @ w + b - y
+    return 2 * (r * X).mean(), 2 * r
+
+
+def test_7_2_a_db_left_without_its_mean_is_named_as_dl_db() -> None:
+    """The message names the part that went wrong the way the exercise writes it, dL/db."""
+    wrong = verdict("gradient_by_hand", db_without_the_mean)
+    assert wrong.mistake is None
+    assert wrong.problem.startswith("on the chapter's data at the seed-4 start, its dL/db is a tensor of shape "
+                                    "(1500, 1) and dtype torch.float32")
+
+
 def test_7_2_numbers_printed_after_the_exercise_cannot_be_copied_into_it() -> None:
     """The cell after 7.2 prints autograd's gradient at the start; a function returning those numbers fails."""
     printed = stored_text(cell("052"))
@@ -522,6 +535,16 @@ def test_7_4_the_step_count_is_named_with_its_number() -> None:
     assert "w after 31 steps instead of 30" in " ".join(str(verdict("fix_the_broadcast",
                                                                     ex._fixed_w_after_each_step()[30])).split())
     assert ex._fixed_w_after_each_step()[29] == ex._fixed_w()   # the path and the reference agree at step 30
+
+
+@pytest.mark.parametrize("steps", [3, 5, 6])
+def test_7_4_a_miscounted_loop_is_named_when_w_is_typed_to_four_decimals(steps) -> None:
+    """w printed with 4 decimals is accepted when right (rtol = atol = 1e-4), so a run of 3, 5 or 6 steps typed
+    that way (-0.28, 0.1658, 0.3138, each rounded by more than 1e-4 of its own size) is still named."""
+    typed = round(ex._fixed_w_after_each_step()[steps - 1], 4)
+    wrong = verdict("fix_the_broadcast", typed)
+    assert wrong.mistake == "wrong_number_of_steps"
+    assert f"w after {steps} steps instead of 30" in wrong.problem
 
 
 def test_7_4_the_final_loss_passed_instead_of_w_is_not_called_a_learning_rate_mistake() -> None:

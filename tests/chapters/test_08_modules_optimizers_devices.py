@@ -79,6 +79,16 @@ def test_8_1_every_reasonable_form_of_the_indices_passes(body, capsys) -> None:
     passes("inactive_units", function_of(H + body, "inactive_units"), capsys)
 
 
+def test_8_1_sample_and_unit_pairs_from_a_2d_nonzero_are_told_the_item_is_too_long() -> None:
+    """torch.nonzero on the (batch, hidden) mask, not reduced over the samples, lists [sample, unit] pairs."""
+    pairs = function_of(H + "    return torch.nonzero(h == 0).tolist()", "inactive_units")
+    wrong = verdict("inactive_units", pairs)
+    assert wrong.mistake is None
+    assert wrong.problem == ("on the chapter's network and one sample, an item of what it returned is a list of "
+                             "length 2, far more numbers than this exercise asks for: unit indices are ints such "
+                             "as 0 or 2")
+
+
 def test_8_1_cases_cover_what_each_mistake_needs() -> None:
     def facts(seed, batch, hidden=3):
         model, x = ch08._inactive_case(seed, batch, hidden)()

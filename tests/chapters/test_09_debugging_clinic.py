@@ -126,6 +126,17 @@ def test_9_1_an_answer_far_larger_than_hidden_is_refused_at_once() -> None:
     assert "pass hidden itself, the Tanh's output in your fixed cell; this is a list of length 100000" in wrong
 
 
+def test_9_1_a_parameter_of_the_first_layer_is_told_it_is_a_leaf_not_hidden() -> None:
+    """net[0].bias holds four numbers, one per hidden unit, and .grad after backward(), but it is a leaf: neither
+    hidden detached into a leaf nor hidden's gradient, so the check says what hidden is."""
+    net = ex.clinic_net()
+    (net(torch.tensor([0.5, -1.0, 2.0])) ** 2).sum().backward()
+    wrong = verdict("fix_non_leaf_grad", net[0].bias)
+    assert wrong.mistake is None
+    assert ("not yet: this is a leaf tensor, not hidden: pass hidden, the Tanh's output inside the network's graph"
+            in said(wrong))
+
+
 def test_9_1_the_network_leaves_the_random_state_alone() -> None:
     torch.manual_seed(5)
     before = torch.get_rng_state().clone()
@@ -242,6 +253,39 @@ def test_9_3_wrong_answers_are_named(safe_log, mistake, says) -> None:
     wrong = verdict("safe_log", safe_log)
     assert wrong.mistake == mistake
     assert says in said(wrong)
+
+
+class SafeLogUnmaskedBackward(torch.autograd.Function):
+    """The right values, but a backward that forgets the mask: 1 / x.clamp(min=1e-30) is 1e30 where x <= 0."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return torch.where(x > 0, x.clamp(min=1e-30).log(), torch.zeros_like(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / x.clamp(min=1e-30)
+
+
+def test_9_3_a_finite_gradient_that_is_not_0_where_x_is_not_positive_is_told_what_it_should_be() -> None:
+    wrong = verdict("safe_log", SafeLogUnmaskedBackward.apply)
+    assert wrong.mistake is None
+    assert wrong.problem == ("on the five inputs [-2, -0.5, 0, 0.25, 4], the gradient is finite but wrong: it should "
+                             "be 1/x where x > 0 and 0 elsewhere")
+
+
+def test_9_3_an_answer_that_builds_a_float32_result_fails_on_the_float64_inputs() -> None:
+    """torch.zeros(x.shape) is float32 whatever x is, and masked_scatter refuses float64 values into it: right on
+    the float32 cases, the answer raises on the float64 one, which the check names."""
+    def scattered(x):
+        out = torch.zeros(x.shape, device=x.device)
+        return out.masked_scatter(x > 0, torch.log(x[x > 0]))
+
+    wrong = verdict("safe_log", scattered)
+    assert wrong.mistake is None
+    assert "on float64 inputs [-3, 0, 0.5], your code raised RuntimeError: masked_scatter" in said(wrong)
 
 
 def test_9_3_a_result_cut_off_from_x_is_told_so_in_exactly_those_words() -> None:

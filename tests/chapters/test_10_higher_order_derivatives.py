@@ -214,6 +214,9 @@ hvp = hvp(f, x0, v)""", "~pass the function itself"),
     hv, = torch.autograd.grad(g @ v, x)
     return hv""", "ignores_given_f"),
     Attempt("hvp_function", "v returned", HVP + "    return v", "~wrong values"),
+    Attempt("hvp_function", "torch.func.jvp without tuples (from the next chapter)",
+            HVP + "    return torch.func.jvp(torch.func.grad(f), x, v)[1]",
+            "~your code raised RuntimeError: jvp(f, primals, tangents): Expected primals to be a tuple"),
     Attempt("hvp_function", "grad_outputs=v", HVP + """    x = x.detach().requires_grad_()
     g, = torch.autograd.grad(f(x), x, create_graph=True)
     return torch.autograd.grad(g, x, grad_outputs=v)[0]""", ACCEPTED),

@@ -226,6 +226,15 @@ def test_infinities_capped_at_1e30_in_float64_are_other_numbers_not_the_largest_
     assert "on a float64 gradient of shape (3, 4)" in " ".join(str(wrong).split())
 
 
+def test_a_hook_that_fills_1e_9_instead_of_0_is_caught_where_the_gradient_is_tripled() -> None:
+    """1e-9 is within the direct calls' tolerance around 0, and so is x.grad on the leaf, where the hook's output is
+    x.grad itself; on the intermediate y = 3x, x.grad holds 3e-9 where 0 belongs, and the check says so there."""
+    wrong = verdict("hooks.zero_non_finite", lambda grad: torch.where(torch.isfinite(grad), grad, 1e-9))
+    assert wrong.mistake is None
+    assert ("on an intermediate y = 3x with the hook registered, .grad is not the gradient with its non-finite "
+            "elements replaced by 0 once the hook is registered") in " ".join(str(wrong).split())
+
+
 def test_each_registered_case_hands_the_same_gradients_to_the_hook_and_to_the_reference() -> None:
     """The tensor that carries the hook is finite; only the incoming gradient holds the kinds the case spoils."""
     from course_utils.checks import EXERCISES
@@ -300,6 +309,21 @@ def test_hook_order_numbers_in_half_precision_are_allowed_a_few_steps_of_it() ->
     check("hooks.hook_order", answer(torch.float16))
     wrong = verdict("hooks.hook_order", answer(torch.float64))
     assert "the numbers in ['tensor_hook', 'post_accumulate']" in " ".join(str(wrong).split())
+
+
+@pytest.mark.parametrize("tensor_hook, post_accumulate, mistake", [
+    ([3.0, 6.0], [3.0, 3.0], "hook_kinds_swapped"),
+    ([3.0, 3.0], [3.0, 3.0], "post_accumulate_sees_incoming"),
+])
+def test_hook_order_mistakes_are_named_in_half_precision_a_step_off(tensor_hook, post_accumulate, mistake) -> None:
+    """The shared tolerance rule holds for the mistakes too: float16 numbers one step above the swapped lists, or
+    above the incoming gradients recorded twice, are named as the exact numbers are."""
+    def one_step_up(values):
+        exact = torch.tensor(values, dtype=torch.float16)
+        return torch.nextafter(exact, exact + 1)
+
+    answer = {"tensor_hook": one_step_up(tensor_hook), "post_accumulate": one_step_up(post_accumulate)}
+    assert verdict("hooks.hook_order", answer).mistake == mistake
 
 
 def test_hook_order_whole_tensors_get_a_sentence_not_a_crash() -> None:
@@ -515,6 +539,47 @@ def test_capturing_output_and_input_pairs_is_told_to_return_the_output_tensors()
     assert wrong.mistake is None
     assert ("on a Sequential with two Tanh layers, the list holds tuples; return the output tensors the hooks "
             "received") in " ".join(str(wrong).split())
+
+
+def as_numpy_arrays(model, x):                        # "to plot them later"
+    outputs, handles = [], []
+    for m in model.modules():
+        if isinstance(m, nn.Tanh):
+            handles.append(m.register_forward_hook(lambda mod, inp, out: outputs.append(out.detach().numpy())))
+    model(x)
+    for h in handles:
+        h.remove()
+    return outputs
+
+
+def test_capturing_numpy_arrays_is_told_to_return_the_output_tensors() -> None:
+    wrong = verdict("hooks.capture_activations", as_numpy_arrays)
+    assert wrong.mistake is None
+    assert ("on a Sequential with two Tanh layers, the list holds something that is not a tensor; return the outputs "
+            "the hooks received") in " ".join(str(wrong).split())
+
+
+def test_a_global_forward_hook_left_registered_is_named() -> None:
+    """A hook registered for every module with register_module_forward_hook, picking the Tanh layers itself, and
+    never removed: the model carries no hook of its own, but the global one fires on every later forward pass."""
+    from torch.nn.modules.module import register_module_forward_hook
+
+    left = []
+
+    def global_hook_kept(model, x):
+        outputs = []
+        left.append(register_module_forward_hook(
+            lambda mod, inp, out: outputs.append(out) if isinstance(mod, nn.Tanh) else None))
+        model(x)
+        return outputs
+
+    try:
+        wrong = verdict("hooks.capture_activations", global_hook_kept)
+    finally:
+        for handle in left:
+            handle.remove()
+    assert wrong.mistake == "hooks_left_registered"
+    assert "on a Sequential with two Tanh layers" in str(wrong)
 
 
 # --- the chapter, re-run out of order -------------------------------------------------------------

@@ -151,6 +151,69 @@ def test_mul_sin_backward_that_raises_is_told_the_error_torch_raised() -> None:
     assert "'MulSinBackward' object has no attribute 'saved_tensor'" in text  # the learner's class, as torch names it
 
 
+def test_mul_sin_backward_that_ignores_ctx_but_adds_a_trailing_none_is_told_it_computed_an_unneeded_gradient() -> None:
+    """torch accepts, and drops, extra None entries after the two gradients; the check must still see that both
+    gradients were computed whatever ctx.needs_input_grad says."""
+    def both_and_a_none(ctx, g):
+        x, y = ctx.saved_tensors
+        return g * torch.sin(y), g * x * torch.cos(y), None
+
+    wrong = verdict("custom_functions_gradcheck.mul_sin_backward", mul_sin(both_and_a_none))
+    assert wrong.mistake == "computed_unneeded_gradient"
+    assert "on only x requiring grad" in " ".join(str(wrong).split())
+
+
+def test_mul_sin_right_backward_with_a_trailing_none_is_accepted() -> None:
+    def right_and_a_none(ctx, g):
+        return (*right(ctx, g), None)
+
+    check("custom_functions_gradcheck.mul_sin_backward", mul_sin(right_and_a_none))
+
+
+def test_mul_sin_product_rule_applied_to_y_is_told_the_gradient_with_respect_to_y_is_not_the_right_one() -> None:
+    """grad_output · (sin(y) + x · cos(y)) is none of the listed mistakes: the plain sentence names y and ∂z/∂y."""
+    answer = mul_sin(guarded(lambda g, x, y: g * torch.sin(y), lambda g, x, y: g * (torch.sin(y) + x * torch.cos(y))))
+    wrong = verdict("custom_functions_gradcheck.mul_sin_backward", answer)
+    assert wrong.mistake is None
+    assert ("on x and y of shape (4,), both requiring grad, the gradient with respect to y is not grad_output · ∂z/∂y "
+            in " ".join(str(wrong).split()))
+
+
+def test_mul_sin_backward_using_torch_where_as_an_if_is_quoted_torchs_error_cut_to_160_characters() -> None:
+    """torch.where(needed, gradient, None) is refused by torch with a message of several hundred characters: the
+    reply quotes it on one line, cut after 157 characters and marked with '...'."""
+    def where_as_if(ctx, g):
+        x, y = ctx.saved_tensors
+        return (torch.where(ctx.needs_input_grad[0], g * torch.sin(y), None),
+                torch.where(ctx.needs_input_grad[1], g * x * torch.cos(y), None))
+
+    with pytest.raises(TypeError) as torch_error:
+        torch.where(True, torch.ones(2), None)
+    torch_text = " ".join(str(torch_error.value).split())
+    assert len(torch_text) > 200
+    wrong = verdict("custom_functions_gradcheck.mul_sin_backward", mul_sin(where_as_if))
+    assert wrong.mistake is None
+    assert (f"backward() through your class raised TypeError: {torch_text[:157]}... "
+            in " ".join(str(wrong).split()))
+
+
+def mul_sin_defined_in_a_function():
+    def placeholder(ctx, g):
+        raise NotImplementedError(f"{ctx._forward_cls.__qualname__} has no backward yet")
+
+    class MulSin(_Forward):
+        backward = staticmethod(placeholder)
+
+    return MulSin
+
+
+def test_mul_sin_backward_that_names_its_class_through_ctx_sees_the_learners_qualified_name() -> None:
+    """The check runs a stand-in for the learner's class; a backward that quotes ctx._forward_cls (here a placeholder
+    that raises) sees the qualified name of the class as the learner defined it, inside a function."""
+    wrong = verdict("custom_functions_gradcheck.mul_sin_backward", mul_sin_defined_in_a_function())
+    assert ("raised NotImplementedError: mul_sin_defined_in_a_function.<locals>.MulSin has no backward yet"
+            in " ".join(str(wrong).split()))
+
 def test_mul_sin_instance_and_right_forms() -> None:
     cls = mul_sin(right)
     with warnings.catch_warnings():
@@ -248,6 +311,52 @@ def test_second_difference_returning_the_three_points_unfolded_is_told_how_many_
                     lambda f, x, h: torch.stack([f(x - h), f(x), f(x + h)]))
     assert ("on f = sin at five points, h = 1e-3, it returned 15 numbers for an x of 5 elements: return one second "
             "derivative per element, shaped like x") in " ".join(str(wrong).split())
+
+
+def test_second_difference_with_a_leading_axis_of_one_is_accepted_on_every_case() -> None:
+    """Slicing the stacked points with 0:1 keeps a leading axis of size one: the numbers are right, so every case,
+    the large step included, reads them in x's shape."""
+    def sliced(f, x, h):
+        values = f(torch.stack([x - h, x, x + h]))
+        return (values[0:1] - 2 * values[1:2] + values[2:3]) / h**2
+
+    check("custom_functions_gradcheck.second_difference", sliced)
+
+
+def test_second_difference_by_the_five_point_stencil_is_told_it_is_not_the_three_point_formula() -> None:
+    """The five-point formula is off the exact value by about h⁴/90 · f⁽⁶⁾ (1e-6 relative at h = 0.1): that is
+    neither the three-point formula nor the exact value autograd gives, so it is not autograd_instead_of_formula."""
+    def five_point(f, x, h):
+        return (-f(x + 2 * h) + 16 * f(x + h) - 30 * f(x) + 16 * f(x - h) - f(x - 2 * h)) / (12 * h**2)
+
+    wrong = verdict("custom_functions_gradcheck.second_difference", five_point)
+    assert wrong.mistake is None
+    assert ("on f = sin with a large step h = 0.1, where the formula's own error shows, at h = 0.1 the result differs "
+            "from the three-point formula") in " ".join(str(wrong).split())
+
+
+def test_second_difference_returning_a_table_over_13_step_sizes_is_told_it_is_far_more_numbers() -> None:
+    """The step-size experiment of the chapter, one step per decade from 1e-13 to 1e-1, returned instead of one
+    result: 65 numbers for an x of 5 is more than the 10 · 5 + 10 the check reads."""
+    def table_over_steps(f, x, h):
+        steps = torch.logspace(-13, -1, 13, dtype=torch.float64)
+        return torch.stack([(f(x + s) - 2 * f(x) + f(x - s)) / s**2 for s in steps])
+
+    wrong = verdict("custom_functions_gradcheck.second_difference", table_over_steps)
+    assert wrong.mistake is None
+    assert ("on f = sin at five points, h = 1e-3, it returned a tensor of shape (13, 5) and dtype torch.float64: "
+            "65 numbers, far more than this exercise asks for") in " ".join(str(wrong).split())
+
+
+def test_second_difference_names_the_step_2h_formula_in_a_bfloat16_result_at_the_large_step() -> None:
+    """A mistake is named within the precision of the result's own dtype: here the central difference of central
+    differences, exact enough at h = 1e-3 and returned in bfloat16 only at h = 0.1."""
+    def central_of_central_rounded_at_large_steps(f, x, h):
+        result = central_of_central(f, x, h)
+        return result if h < 0.01 else result.to(torch.bfloat16)
+
+    wrong = verdict("custom_functions_gradcheck.second_difference", central_of_central_rounded_at_large_steps)
+    assert wrong.mistake == "second_difference_with_step_2h"
 
 
 def right_as_python_floats(f, x, h):
@@ -388,6 +497,19 @@ def pow_no_grad(ctx, g):
     (pow_n(lambda ctx, g: (g * ctx.n * ctx.saved_tensors[0] ** ctx.n / ctx.saved_tensors[0], None)), "divided_by_x")])
 def test_pow_wrong_answers(answer, mistake) -> None:
     assert verdict("custom_functions_gradcheck.pow_backward", answer).mistake == mistake
+
+
+def test_pow_backward_that_calls_autograds_own_node_with_a_number_is_quoted_torchs_type_error() -> None:
+    """Calling the grad_fn of x ** n with 1.0, as if seeding a backward, makes torch raise 'argument 0 is not a
+    Variable': that is not a gradient returned for n, so the error itself is quoted."""
+    def through_the_node(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * (x ** ctx.n).grad_fn(1.0), None
+
+    wrong = verdict("custom_functions_gradcheck.pow_backward", pow_n(through_the_node))
+    assert wrong.mistake is None
+    assert ("on x holding five numbers of both signs and n = 3, backward() through your class raised TypeError: "
+            "argument 0 is not a Variable") in " ".join(str(wrong).split())
 
 
 def test_a_backward_with_grad_output_detached_is_told_that_gradgradcheck_fails() -> None:

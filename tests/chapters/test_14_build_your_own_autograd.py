@@ -56,6 +56,9 @@ def my_div_backward(a, b, grad_out):
     ones = np.ones_like(grad_out)
     return unbroadcast(ones / b, a.shape), unbroadcast(-ones * a / b**2, b.shape)""",
             "grad_out_forgotten"),
+    Attempt("div_backward", "grad_out forgotten in grad_b only", """
+def my_div_backward(a, b, grad_out):
+    return unbroadcast(grad_out / b, a.shape), unbroadcast(-a / b**2, b.shape)""", "grad_out_forgotten"),
     Attempt("div_backward", "each summed to the other's shape", """
 def my_div_backward(a, b, grad_out):
     return unbroadcast(grad_out / b, b.shape), unbroadcast(-grad_out * a / b**2, a.shape)""",
@@ -292,6 +295,24 @@ def my_topological_order(root):
     Attempt("topological_order", "a set", """
 def my_topological_order(root):
     return set(topological_order(root))""", "~it should return a list of nodes"),
+    Attempt("topological_order", "Kahn started from every node counted 0, the root never counted", """
+def my_topological_order(root):
+    uses, stack, seen = {}, [root], {root}
+    while stack:
+        for parent in stack.pop().parents:
+            uses[parent] = uses.get(parent, 0) + 1
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    order, ready = [], [node for node in seen if uses[node] == 0]
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for parent in node.parents:
+            uses[parent] -= 1
+            if uses[parent] == 0:
+                ready.append(parent)
+    return order""", "~on a single leaf (the root has no parents), your code raised KeyError: node x."),
     Attempt("topological_order", "the chapter's own sort", "my_topological_order = topological_order",
             "not_kahns_algorithm"),
     Attempt("topological_order", "by longest distance from the root", """
@@ -628,3 +649,55 @@ def test_a_diamond_order_with_a_between_its_two_users_names_a_and_the_user_after
     verdict = case.judge(Run(order, (root,), _topological_order(root), (root,)))
     assert verdict.name == "placed_before_a_user"
     assert verdict.says.endswith("Here node a comes before node c = g(a), which was computed from it.")
+
+
+def test_a_grad_b_estimated_by_a_forward_difference_is_refused() -> None:
+    """b holds numbers as small as 0.5 in size, where a forward difference with step 1e-4 is off by about
+    1e-4 / |b| of the slope, more than the four significant digits the check asks for."""
+    from course_utils.exercises.build_your_own_autograd import _unbroadcast
+
+    def my_div_backward(a, b, grad_out):
+        h = 1e-4
+        slope_b = (a / (b + h) - a / b) / h
+        return _unbroadcast(grad_out / b, a.shape), _unbroadcast(grad_out * slope_b, b.shape)
+
+    with pytest.raises(WrongAnswer) as info:
+        check("build_your_own_autograd.div_backward", my_div_backward)
+    assert "on a and b of shape (3, 4), grad_b has the right shape but the wrong values" in " ".join(
+        str(info.value).split())
+
+
+ROOTS_AS_PRINTED = ["node x", "node y = x·x", "node y = x·x + x", "node y = x + x·x", "node d = b + c",
+                    "node d = c + b", "node y = s2 + x", "node y = x + s2", "node y = p + q", "node y = q + p",
+                    "node y = p + r", "node y = r + p", "node c4999"] + ["node root"] * 4
+
+
+def test_a_learner_printing_each_root_sees_the_nodes_named_as_the_case_titles_name_them(
+        cells: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    """The graphs of 14.4 print with the names their case titles use: x for the leaf, y = x·x, y = x + s2, ..."""
+    attempt = Attempt("topological_order", "right, Kahn, printing the root while debugging", """
+def my_topological_order(root):
+    print(root)
+    uses, stack, seen = {}, [root], {root}
+    while stack:
+        for parent in stack.pop().parents:
+            uses[parent] = uses.get(parent, 0) + 1
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    order, ready = [], [root]
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for parent in node.parents:
+            uses[parent] -= 1
+            if uses[parent] == 0:
+                ready.append(parent)
+    return order""", ACCEPTED)
+    if not ENGINE:
+        ENGINE.update(_engine())
+    capsys.readouterr()  # what the chapter's own cells printed
+    assert run_attempt(cells["topological_order"], attempt) is None
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[:len(ROOTS_AS_PRINTED)] == ROOTS_AS_PRINTED
+    assert printed[len(ROOTS_AS_PRINTED)].startswith("Correct: build_your_own_autograd.topological_order")
