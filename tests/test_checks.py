@@ -300,8 +300,10 @@ def test_strict_mode_lets_a_crashing_judge_surface(demo, monkeypatch) -> None:
     with pytest.raises(ZeroDivisionError):
         check("demo.crash", 1)
     monkeypatch.setenv("COURSE_CHECKS_STRICT", "0")
-    with pytest.raises(WrongAnswer, match="could not judge"):
+    with pytest.raises(WrongAnswer, match="could not judge") as info:
         check("demo.crash", 1)
+    assert info.value.problem == ("the check could not judge this answer (ZeroDivisionError: division by zero). "
+                                  "Pass the kind of answer the exercise asks for.")
 
 
 def test_correct_prints_one_line_and_returns_nothing(capsys) -> None:
@@ -809,6 +811,7 @@ def test_a_function_or_class_that_never_finishes_is_told_which_it_is(demo) -> No
             check(exercise_id, answer)
         assert (f"not yet: your {what} did not finish in 0.2 s. "
                 "Does a loop never end (a while loop whose condition never changes)?") in said(info.value)
+        assert info.value.given == f"the {what} {answer.__name__}"   # what was given is shown, as for any verdict
 
 
 # ------------------------------------------------------------------ found by the mutation run, round 2 (group H1)
@@ -1128,3 +1131,64 @@ def test_an_exercise_id_needs_a_chapter_and_a_name_on_either_side_of_the_dot() -
                 register(NumericExercise(bad, "x", "h", lambda: 1.0))
         finally:
             EXERCISES.pop(bad, None)
+
+
+# ------------------------------------------------------------------ found by the mutation run, round 6 (group H1)
+
+def test_the_placeholder_left_in_a_numeric_answer_is_named_as_still_there() -> None:
+    for answer in (..., [1.0, ..., 3.0]):
+        with pytest.raises(WrongAnswer) as info:
+            _numeric().validate(answer)
+        assert info.value.problem == "this is not an answer the check can read."
+        assert info.value.given == "a value that still holds the placeholder `...` (replace it with your code)"
+
+
+def test_a_nested_list_holding_none_is_told_so() -> None:
+    """``[[w.grad], [b.grad]]`` before backward ran: the exercise's sentence about None, however deep it sits."""
+    exercise = _numeric(none_says="backward() has not filled .grad yet")
+    with pytest.raises(WrongAnswer) as info:
+        exercise.validate([[1.0], [None], [3.0]])
+    assert info.value.problem == "the answer holds None; backward() has not filled .grad yet."
+
+
+def test_a_mistake_that_gives_the_right_numbers_here_is_never_named() -> None:
+    """Flipping the sign of a near-zero reference stays within the tolerance of the reference: an answer
+    near that flipped one is just wrong values, not "the sign is flipped"."""
+    from course_utils.checks.mistakes import SIGN_FLIPPED
+
+    exercise = _numeric(solution=lambda: [4e-7, -4e-7, 0.0], mistakes=[SIGN_FLIPPED])
+    with pytest.raises(WrongAnswer) as info:
+        exercise.validate([-1.2e-6, 1.2e-6, 0.0])   # within atol of the flipped numbers, not of the right ones
+    assert info.value.problem == "the values differ from the expected ones." and info.value.mistake is None
+
+
+def test_recognise_keeps_the_absolute_tolerance_and_the_answers_precision() -> None:
+    from course_utils.checks.mistakes import DOUBLED, recognise
+
+    assert recognise(0.0, [(DOUBLED, 5e-7)]) is DOUBLED                       # within the default atol of 1e-6
+    assert recognise(0.0, [(DOUBLED, 5e-4)], atol=1e-3) is DOUBLED            # within the atol it is given
+    assert recognise(0.0, [(DOUBLED, 5e-4)]) is None
+    # a float16 answer is forgiven a few float16 steps relative to its size: 100 against 100.3
+    assert recognise(torch.tensor(100.0, dtype=torch.float16), [(DOUBLED, 100.3)]) is DOUBLED
+    assert recognise(100.0, [(DOUBLED, 100.3)]) is None
+
+
+def test_a_mistake_is_named_by_the_words_before_its_colon() -> None:
+    doubled = Mistake("accumulated twice: .grad was not zeroed between the passes", lambda e: 2 * e)
+    assert doubled.name == "accumulated_twice"
+    with pytest.raises(WrongAnswer) as info:
+        _numeric(mistakes=[doubled]).validate([2.0, -4.0, 6.0])
+    assert info.value.mistake == "accumulated_twice"     # the key the misconception report counts
+
+
+def test_a_mistake_without_make_is_skipped_by_the_checks_and_says_why_when_built() -> None:
+    """A Mistake meant for a judge has nothing to build; listed on a numeric or choice exercise it never breaks
+    the check, and a course author who calls ``make`` reads why it cannot."""
+    judged = Mistake("a mistake only a judge can see")
+    with pytest.raises(WrongAnswer, match="values differ"):
+        _numeric(mistakes=[judged]).validate([0.0, 0.0, 0.0])
+    with pytest.raises(WrongAnswer, match="not the right option"):
+        ChoiceExercise("demo.judged", "judged", "h", lambda: "a", options=("a", "b"), mistakes=[judged]).validate("b")
+    with pytest.raises(TypeError) as info:
+        judged.make(1.0)
+    assert str(info.value) == "this mistake is recognised by a judge, not built from the expected answer"

@@ -368,3 +368,20 @@ def test_the_loop_with_the_chapters_fixed_4_is_right_for_four_outputs_and_refuse
                 alone.validate(fixed_four)
             assert refused.value.mistake == "v_shape_differs_from_output", refused.value
     assert 4 in sizes and len(set(sizes)) > 1
+
+
+@pytest.mark.parametrize("formula, rule", [
+    ("x · x.sum()", lambda x: x * x.sum()),
+    ("(5x)²", lambda x: (5 * x) ** 2),
+    ("[x0·x1, (x0 + x1 + x2)²]", lambda x: torch.stack([x[0] * x[1], x.sum() ** 2])),
+    ("[x0, x0·x1, x1³]", lambda x: torch.stack([x[0], x[0] * x[1], x[1] ** 3])),
+], ids=["x times its sum", "(5x) squared", "2 outputs of 3 inputs", "3 outputs of 2 inputs"])
+def test_each_jacobian_case_computes_the_formula_its_verdict_and_its_f_show(formula, rule) -> None:
+    """3.3's verdicts name the case ("on g(x) = x · x.sum() at x = [1, 2, 3]") and f prints as its formula: a
+    learner who works that formula out by hand finds the Jacobian the check expects."""
+    from course_utils.exercises.backward_is_a_vjp import JACOBIAN_CASES, _jacobian_by_rows
+
+    case = next(c for c in JACOBIAN_CASES if formula in c.name)
+    f, x = case.inputs()
+    assert repr(f) == f"f(x) = {formula}"
+    assert torch.allclose(_jacobian_by_rows(f, x), torch.autograd.functional.jacobian(rule, x.detach()))

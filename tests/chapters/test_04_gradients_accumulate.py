@@ -222,20 +222,18 @@ def test_4_1_the_never_reset_message_quotes_w_grad_to_four_decimals() -> None:
     assert "it holds [0.3333, 0.3333, 0.3333] now" in " ".join(str(info.value).split())
 
 
-def test_4_2_the_whole_loss_per_call_is_named_on_a_later_k_too() -> None:
-    """The first case, k = 1, cannot show every rule: a function right there is judged on k = 2 next."""
+@pytest.mark.parametrize("later, mistake, says", [
+    (lambda k: 27.0 * k, "value_for_derivative", "the whole loss per call"),
+    (lambda k: 2.0 * k, "contribution_at_another_point", "a contribution of 2 per call"),
+    (lambda k: 18.0 * k, "summed_entries", "the sum of the three entries"),
+], ids=["whole loss", "the chapter's 2 per call", "summed entries"])
+def test_4_2_a_rule_is_named_on_a_later_k_too(later, mistake, says) -> None:
+    """The first case, k = 1, cannot show every rule: a function right there is judged on k = 2 next, and the
+    rule it follows from then on is named there."""
     with pytest.raises(WrongAnswer) as info:
-        check("gradients_accumulate.grad_after_k_calls", lambda k: 6.0 if k == 1 else 27.0 * k)
-    assert info.value.mistake == "value_for_derivative"
-    assert "on k = 2, the whole loss per call" in " ".join(str(info.value).split())
-
-
-def test_4_2_the_chapters_2_per_call_is_named_on_a_later_k_too() -> None:
-    """A function right on k = 1 that adds 2 per call from then on is told about the derivative at W = 1 on k = 2."""
-    with pytest.raises(WrongAnswer) as info:
-        check("gradients_accumulate.grad_after_k_calls", lambda k: 6.0 if k == 1 else 2.0 * k)
-    assert info.value.mistake == "contribution_at_another_point"
-    assert "on k = 2, a contribution of 2 per call" in " ".join(str(info.value).split())
+        check("gradients_accumulate.grad_after_k_calls", lambda k: 6.0 if k == 1 else later(k))
+    assert info.value.mistake == mistake
+    assert f"on k = 2, {says}" in " ".join(str(info.value).split())
 
 
 def test_exercise_4_1_judges_the_loop_not_a_bare_list(cells: dict[str, str]) -> None:

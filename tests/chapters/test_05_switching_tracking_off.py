@@ -208,6 +208,17 @@ def test_5_4_right_ways_pass(expression, capsys) -> None:
     passes("fix_data_bug", function_of(f"def as_percent(probs):\n    return {expression}\n", "as_percent"), capsys)
 
 
+@pytest.mark.parametrize("first_line", [
+    "probs.sum().backward(retain_graph=True)",           # a backward run inside, "to see that it still works"
+    "probs.register_hook(lambda grad: grad * 100)",      # the gradient scaled like the percentages
+])
+def test_5_4_right_percentages_that_change_the_gradient_through_probs_are_refused(first_line) -> None:
+    source = f"def as_percent(probs):\n    {first_line}\n    return probs.detach() * 100\n"
+    wrong = verdict("fix_data_bug", function_of(source, "as_percent"))
+    assert wrong.mistake is None
+    assert wrong.problem.startswith("on the chapter's inputs -1, 0, 1, the gradient through probs is wrong")
+
+
 def test_5_4_no_grad_block_passes(capsys) -> None:
     source = "def as_percent(probs):\n    with torch.no_grad():\n        return probs * 100\n"
     passes("fix_data_bug", function_of(source, "as_percent"), capsys)

@@ -89,6 +89,25 @@ def test_8_1_sample_and_unit_pairs_from_a_2d_nonzero_are_told_the_item_is_too_lo
                              "as 0 or 2")
 
 
+def test_8_1_pairs_as_tensors_from_a_2d_nonzero_are_told_to_return_one_flat_list() -> None:
+    """list() of torch.nonzero on the (batch, hidden) mask gives one [sample, unit] tensor per item."""
+    pairs = function_of(H + "    return list(torch.nonzero(h == 0))", "inactive_units")
+    wrong = verdict("inactive_units", pairs)
+    assert wrong.mistake is None
+    assert wrong.problem == ("on the chapter's network and one sample, an item of what it returned is a tensor of "
+                             "shape (2,) and dtype torch.int64: return one flat list of unit indices")
+
+
+@pytest.mark.parametrize("count, says", [
+    (1000, "it lists a unit more than once"),                                   # still read item by item
+    (1001, "it returned a list of length 1001, far more than there are units"),
+])
+def test_8_1_a_list_of_more_than_1000_items_is_refused_by_its_length(count, says) -> None:
+    wrong = verdict("inactive_units", function_of(H + f"    return [0] * {count}", "inactive_units"))
+    assert wrong.mistake is None
+    assert says in said(wrong)
+
+
 def test_8_1_cases_cover_what_each_mistake_needs() -> None:
     def facts(seed, batch, hidden=3):
         model, x = ch08._inactive_case(seed, batch, hidden)()

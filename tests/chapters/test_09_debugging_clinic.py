@@ -201,6 +201,13 @@ def test_9_2_out_of_place_fixes_pass(fix) -> None:
     check(f"{EX}.fix_inplace", tripling_cell(fix).tolist())
 
 
+@pytest.mark.parametrize("fix", ["deleted", "discarded", "data", "moved", "detach", "new", "clone"])
+def test_9_2_the_checks_own_copy_of_the_cell_gives_the_gradient_the_beginners_cell_gives(fix) -> None:
+    """The registry's examples of 9.2 come from the exercise cell with a fix typed in: each fix gives there the
+    x.grad it gives in the cell a beginner runs, the out-of-place ones (new, clone) included."""
+    assert torch.equal(ex._inplace_cell(fix), tripling_cell(fix))
+
+
 # --- 9.3: safe_log --------------------------------------------------------------------------------------
 
 class ClampBefore214(torch.autograd.Function):
@@ -381,6 +388,24 @@ def smoothed_as(kind: str):
     return smoothed
 
 
+def keeping_first_and_last():
+    """smoothed(losses) that also keeps the first and the last loss, to report them after the loop: while the loop
+    runs only one earlier graph is kept, and after it returns two are."""
+    report = {}
+
+    def smoothed(losses):
+        smooth, history = 0.0, []
+        for loss in losses:
+            if not history:
+                report["first"] = loss
+            report["last"] = loss
+            smooth = 0.9 * smooth + 0.1 * loss.item()
+            history.append(smooth)
+        return history
+
+    return smoothed
+
+
 def converted_at_the_end(losses):
     return [value.item() for value in smoothed_as("tensor")(losses)]
 
@@ -389,6 +414,7 @@ def converted_at_the_end(losses):
     (smoothed_as("tensor"), "total_keeps_graph", "still tensors with a graph"),
     (converted_at_the_end, "total_keeps_graph", "graphs were kept alive while the loop ran"),
     (smoothed_as("kept_losses"), "total_keeps_graph", "graphs were kept alive while the loop ran"),
+    (keeping_first_and_last(), "total_keeps_graph", "the graphs of 2 earlier losses (of 12) were still in memory"),
     (smoothed_as("swapped"), "smoothing_weights_swapped", "the two weights are swapped"),
     (lambda losses: [loss.item() for loss in losses], "losses_not_smoothed", "each loss itself"),
     (lambda losses: smoothed_as("item")(losses)[-1], "last_value_only", "only the last"),
@@ -480,6 +506,23 @@ def test_9_5_the_outcomes_print_as_the_stored_notebook_shows_them(capsys) -> Non
     assert without_torch_messages(printed) == without_torch_messages(stored)
     assert printed.endswith("They are the reason to check gradients, not only to wait for errors.\n")
     assert printed.splitlines()[:2] == [ex.outcome("A"), "   (section 1: backward() on three numbers)"]
+
+
+@pytest.mark.parametrize("snippet, line", [
+    ("raise RuntimeError('a leaf Variable that requires grad is being used in an in-place operation.')",
+     "Z: raises RuntimeError: a leaf Variable that requires grad is being used in an in-place operation"),
+    ("raise RuntimeError('backward changed tensor X. Hint: clone X first')",
+     "Z: raises RuntimeError: backward changed tensor X"),
+    ("raise ValueError('one of the variables was modified: [torch.FloatTensor [3]]')",
+     "Z: raises ValueError: one of the variables was modified"),
+    ("y = 1", "Z: runs without an error"),
+], ids=["full stop dropped", "last word kept", "cut at the colon", "runs"])
+def test_9_5_an_outcome_is_the_error_type_and_its_messages_first_sentence_without_its_full_stop(
+        monkeypatch, snippet, line) -> None:
+    """Whatever the installed torch says, the line keeps the first sentence whole: its last word, even a name like
+    X, stays, and only the full stop that ends it goes."""
+    monkeypatch.setitem(ex.WHICH_RAISE, "Z", snippet)
+    assert ex.outcome("Z") == line
 
 
 # --- what the chapter quotes from torch -------------------------------------------------------------------

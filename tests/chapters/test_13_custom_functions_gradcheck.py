@@ -116,6 +116,15 @@ def summed(ctx, g):
     return (g * torch.sin(y)).sum(), (g * x * torch.cos(y)).sum()
 
 
+class MulSinNotAFunction:
+    """A class of the learner's own with an ``apply`` of its own, not a torch.autograd.Function: autograd would do
+    the work, as for a plain function."""
+
+    @classmethod
+    def apply(cls, x, y):
+        return x * torch.sin(y)
+
+
 MUL_SIN_WRONG = [
     (mul_sin(always_both), "computed_unneeded_gradient"),
     (mul_sin(truthy_tuple), "computed_unneeded_gradient"),
@@ -129,6 +138,7 @@ MUL_SIN_WRONG = [
     (mul_sin(only_one), "one_gradient_per_input"),
     (mul_sin(summed), "gradient_of_the_wrong_shape"),
     (lambda x, y: x * torch.sin(y), None),               # a plain function: autograd would do the work
+    (MulSinNotAFunction.apply, None),                    # an apply, but not a Function's
 ]
 
 

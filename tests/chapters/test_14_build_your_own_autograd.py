@@ -164,6 +164,17 @@ def my_unbroadcast(grad, shape):
             if size == 1 and grad.shape[axis] != 1:
                 grad = grad.sum(axis=axis, keepdims=True)
     return grad""", "stretched_axes_not_summed"),
+    Attempt("unbroadcast", "the first copy kept instead of the sum of all copies", """
+def my_unbroadcast(grad, shape):
+    if np.broadcast_shapes(shape, grad.shape) != grad.shape:
+        raise ValueError(f"{shape} does not broadcast to {grad.shape}")
+    while grad.ndim > len(shape):
+        grad = grad[0]
+    for axis, size in enumerate(shape):
+        if size == 1 and grad.shape[axis] != 1:
+            grad = grad.take([0], axis=axis)
+    return grad""", "~on a gradient of shape (3, 4) for an operand of shape (3, 1), it returned the right shape but "
+                    "the wrong values."),
     Attempt("unbroadcast", "right, with np.broadcast_shapes and tuples of axes", """
 def my_unbroadcast(grad, shape):
     if np.broadcast_shapes(shape, grad.shape) != grad.shape:
@@ -707,3 +718,33 @@ def my_topological_order(root):
     printed = capsys.readouterr().out.splitlines()
     assert printed[:len(ROOTS_AS_PRINTED)] == ROOTS_AS_PRINTED
     assert printed[len(ROOTS_AS_PRINTED)].startswith("Correct: build_your_own_autograd.topological_order")
+
+
+def test_the_14_2_wrong_examples_behind_the_reference_validation_refuse_every_impossible_shape() -> None:
+    """The check's own wrong un-broadcasts wrapped in _validated refuse an impossible shape with the reference's
+    ValueError and un-broadcast a possible one in their own wrong way: their summing slip is their only mistake."""
+    from course_utils.exercises.build_your_own_autograd import (
+        IMPOSSIBLE, POSSIBLE, _aligned_from_the_left, _leading_only, _stretched_only, _validated)
+
+    for slip in (_leading_only, _stretched_only, _aligned_from_the_left):
+        wrapped = _validated(slip)
+        for grad_shape, shape in IMPOSSIBLE:
+            with pytest.raises(ValueError, match=re.escape(f"an operand of shape {shape} cannot be broadcast to")):
+                wrapped(np.ones(grad_shape), shape)
+        for grad_shape, shape in POSSIBLE:
+            grad = np.arange(float(np.prod(grad_shape))).reshape(grad_shape)
+            assert np.array_equal(wrapped(grad, shape), slip(grad, shape))
+
+
+def test_the_14_4_wrong_example_uncounting_each_parent_once_loses_nodes_only_where_an_operation_reuses_one() -> None:
+    """As node_missing says: uses counted one way (every use) and uncounted another (each distinct parent once)
+    lose a node used twice by one operation, and nothing else, so every graph without such an operation is
+    placed whole, diamonds and the chain included."""
+    from course_utils.exercises.build_your_own_autograd import ORDER_CASES, _kahn_uncounting_users, _reachable
+
+    for case in ORDER_CASES:
+        (root,) = case.inputs()
+        nodes = _reachable(root)
+        reused_by_one = any(len({id(p) for p in node.parents}) < len(node.parents) for node in nodes.values())
+        placed = {id(node) for node in _kahn_uncounting_users(root)}
+        assert (placed == set(nodes)) is not reused_by_one, case.name

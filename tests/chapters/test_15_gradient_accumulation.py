@@ -309,16 +309,21 @@ def test_accumulate_accepts_other_correct_forms() -> None:
         check("gradient_accumulation.accumulate_any_sizes", answer)
 
 
+def summed_then_divided(model, batches) -> None:
+    """A right answer to 15.4: each micro-batch's summed loss backward, then every .grad divided by the sample count."""
+    n = 0
+    for X_micro, y_micro in batches:
+        F.mse_loss(model(X_micro), y_micro, reduction="sum").backward()
+        n += len(X_micro)
+    for p in model.parameters():
+        p.grad /= n
+
+
 def test_printing_batches_shows_a_stream_of_micro_batches_not_their_numbers(capsys) -> None:
     """A learner who prints batches inside accumulate sees what it is: micro-batches, yielded one at a time."""
     def prints_then_accumulates(model, batches):
         print(batches)
-        n = 0
-        for X_micro, y_micro in batches:
-            F.mse_loss(model(X_micro), y_micro, reduction="sum").backward()
-            n += len(X_micro)
-        for p in model.parameters():
-            p.grad /= n
+        summed_then_divided(model, batches)
 
     check(ACCUMULATE, prints_then_accumulates)
     printed = capsys.readouterr().out.splitlines()
@@ -366,3 +371,25 @@ def test_a_stray_backward_after_the_loop_is_told_by_its_count_of_backward_passes
     message = " ".join(str(verdict(ACCUMULATE, one_backward_too_many)).split())
     assert "on micro-batches of sizes [4, 4], backward() reached the model 3 times for 2 micro-batches; call it " \
            "once per micro-batch" in message
+
+
+def test_accumulate_is_checked_on_the_chapters_model() -> None:
+    """15.4 hands accumulate the chapter's make_model(): Linear(3→4), Tanh, Linear(4→1) after torch.manual_seed(0),
+    so a learner who tried their function on the chapter's model sees the same model in the check."""
+    from torch import nn
+
+    models = []
+
+    def keeps_the_model(model, batches):
+        models.append(model)
+        summed_then_divided(model, batches)
+
+    check(ACCUMULATE, keeps_the_model)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)  # the chapter's make_model() (norm=None), on the CPU
+        chapter = nn.Sequential(nn.Linear(3, 4), nn.Identity(), nn.Tanh(), nn.Linear(4, 1))
+    X = torch.randn(6, 3, generator=torch.Generator().manual_seed(3))
+    assert len(models) == 5
+    with torch.no_grad():
+        for model in models:
+            assert torch.allclose(model(X), chapter(X))
