@@ -489,7 +489,7 @@ def _judge_step(run: Run) -> Any:
         variants.append((LR_IGNORED, {"lr": 0.1}))
     typical = ((mistake, _variant(run, **switches)) for mistake, switches in variants)
     return (recognise(Numbers(mine, eps), typical, right=want)
-            or "the parameters after the step(s) are not those of gradient descent on the mean squared error")
+            or "the parameters after the step(s) are not those of gradient descent on the mean absolute error")
 
 
 def _step_rebinding(X, y, model, lr=0.1):

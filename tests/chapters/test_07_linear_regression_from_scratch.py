@@ -513,6 +513,23 @@ def test_7_3_parameters_that_blew_up_get_the_reasons_to_look_for() -> None:
             "of a mean? a plus instead of a minus?)") in " ".join(str(wrong).split())
 
 
+def smooth_l1_step(X, y, model, lr=0.1):
+    torch.nn.functional.smooth_l1_loss(model.forward(X), y).backward()
+    with torch.no_grad():
+        for p in model.params:
+            p -= lr * p.grad
+            p.grad.zero_()
+
+
+def test_7_3_a_step_no_mistake_explains_is_measured_against_the_mean_absolute_error() -> None:
+    """7.3 asks for the mean absolute error: the catch-all must not send the learner back to the squared one."""
+    wrong = verdict("my_step", smooth_l1_step)
+    assert wrong.mistake is None
+    said = " ".join(str(wrong).split())
+    assert "not those of gradient descent on the mean absolute error" in said
+    assert "mean squared" not in said
+
+
 # --- 7.4: the broadcasting bug ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("answer, mistake", [
