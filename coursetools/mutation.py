@@ -28,6 +28,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from coursetools.mutation_plugin import importers
 from coursetools.paths import ROOT
 
 WORK = ROOT / ".mutation"
@@ -264,8 +265,9 @@ def make_mutants(work: Path) -> None:
     stats = work / "mutants" / "mutmut-stats.json"
     if stats.is_file():
         data = json.loads(stats.read_text(encoding="utf-8"))
-        data["tests_by_mangled_function_name"] = widen_import_time_tests(data["tests_by_mangled_function_name"],
-                                                                         list(data["duration_by_test"]))
+        data["tests_by_mangled_function_name"] = widen_import_time_tests(
+            data["tests_by_mangled_function_name"], list(data["duration_by_test"]),
+            importers(work / "course_utils" / "exercises"))
         stats.write_text(json.dumps(data, indent=4), encoding="utf-8")
 
 
@@ -308,7 +310,8 @@ def run_mutants(work: Path, names: list[str]) -> int:
     return 0
 
 
-def widen_import_time_tests(tests_by_function: dict[str, list[str]], tests_in_order: list[str]) -> dict[str, list[str]]:
+def widen_import_time_tests(tests_by_function: dict[str, list[str]], tests_in_order: list[str],
+                            users: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
     """Give the code that runs at import the tests of its chapter, not only the test that happened to import it.
 
     mutmut learns which tests cover a function by running them all once; what runs while the modules are
@@ -316,8 +319,10 @@ def widen_import_time_tests(tests_by_function: dict[str, list[str]], tests_in_or
     running when the import happened. A mutant there would be tried on that test alone. Here such a
     function of ``course_utils/exercises/<chapter>.py`` gets every test of its chapter (its file in
     ``tests/chapters`` and the tests of its exercises in the other files), and a function of the check
-    kinds that only the import ran gets every test in ``tests/test_exercises.py``. With
-    :mod:`coursetools.mutation_plugin`, the module is imported again under the mutant.
+    kinds that only the import ran gets every test in ``tests/test_exercises.py``. ``users`` maps a
+    chapter to the chapters that import from it (:func:`coursetools.mutation_plugin.importers`): their
+    tests are added too, as what they build at import uses the mutated code. With
+    :mod:`coursetools.mutation_plugin`, the modules are imported again under the mutant.
 
     >>> widen_import_time_tests({"course_utils.exercises.hooks.x__case": ["t::first"]},
     ...                         ["t::first", "tests/chapters/test_12_hooks.py::test_a", "e.py::test[hooks.flat]",
@@ -333,9 +338,9 @@ def widen_import_time_tests(tests_by_function: dict[str, list[str]], tests_in_or
         if first in found:
             parts = function.split(".")
             if function.startswith("course_utils.exercises.") and len(parts) > 3:
-                chapter = parts[2]
-                found |= {t for t in tests_in_order
-                          if re.match(rf"tests/chapters/test_\d\d_{chapter}\.py::", t) or f"[{chapter}." in t}
+                for chapter in [parts[2], *(users or {}).get(parts[2], [])]:
+                    found |= {t for t in tests_in_order
+                              if re.match(rf"tests/chapters/test_\d\d_{chapter}\.py::", t) or f"[{chapter}." in t}
             elif function.startswith("course_utils.checks") and found == {first}:
                 found |= {t for t in tests_in_order if t.startswith("tests/test_exercises.py::")}
         widened[function] = sorted(found)

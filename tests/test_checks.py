@@ -1192,3 +1192,42 @@ def test_a_mistake_without_make_is_skipped_by_the_checks_and_says_why_when_built
     with pytest.raises(TypeError) as info:
         judged.make(1.0)
     assert str(info.value) == "this mistake is recognised by a judge, not built from the expected answer"
+
+
+# ------------------------------------------------------------------ found by the mutation run, round 7 (group A)
+
+def test_an_answer_of_no_numeric_kind_is_described_as_what_was_given() -> None:
+    with pytest.raises(WrongAnswer) as info:
+        _numeric().validate(range(3))
+    assert info.value.problem == "this is not an answer the check can read."
+    assert info.value.given == "a range, which is not a number, a list of numbers, an array or a tensor"
+
+
+def test_a_list_of_tensors_counts_every_number_against_the_limit() -> None:
+    with pytest.raises(WrongAnswer) as info:
+        _numeric().validate([torch.zeros(10)] * 100)                # 1000 numbers: read, and the shape is wrong
+    assert info.value.problem == "the shape is wrong."
+    with pytest.raises(WrongAnswer) as info:
+        _numeric().validate([torch.zeros(7)] * 143)                 # 1001 numbers
+    assert info.value.problem == "this is not an answer the check can read."
+    assert "7 numbers, far more than this exercise asks for" in info.value.given
+
+
+def test_the_right_number_of_numbers_in_the_wrong_shape_shows_what_was_given() -> None:
+    with pytest.raises(WrongAnswer) as info:
+        _numeric(solution=lambda: np.arange(6.0).reshape(2, 3)).validate(torch.arange(6.0))
+    assert info.value.problem == "the 6 numbers are in the wrong shape."
+    assert info.value.given == "a tensor of shape (6,) and dtype torch.float32"
+
+
+def test_an_exercise_whose_shape_matters_asks_for_a_single_number_by_name() -> None:
+    with pytest.raises(WrongAnswer) as info:
+        _numeric(solution=lambda: 2.0, shape_matters=True).validate([1.0, 2.0])
+    assert info.value.problem == "the shape is wrong." and info.value.expected == "a single number"
+
+
+def test_a_record_judges_each_part_to_its_own_relative_tolerance() -> None:
+    exercise = RecordExercise("demo.loose", "loose", "h", lambda: {"a": 100.0, "b": 1.0}, rtol=1e-2)
+    exercise.validate({"a": 100.5, "b": 1.0})                       # 0.5% off: within the exercise's 1%
+    with pytest.raises(WrongAnswer, match=r"\['a'\]"):
+        exercise.validate({"a": 102.0, "b": 1.0})

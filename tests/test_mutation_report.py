@@ -62,6 +62,21 @@ def test_a_mutants_run_builds_its_exercise_module_again_and_only_that(monkeypatc
     assert registry.EXERCISES == again            # outside a mutant's run, nothing is imported again
 
 
+def test_a_mutant_of_code_another_chapter_imports_builds_that_chapter_again_too(monkeypatch) -> None:
+    """Chapter 11 builds its judge at import with chapter 10's hvp_judge: a mutant of it must reach both."""
+    from course_utils.checks import registry
+    from coursetools.mutation_plugin import pytest_sessionstart
+
+    registry.load_all()
+    before = dict(registry.EXERCISES)
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "course_utils.exercises.higher_order_derivatives.x_hvp_judge__mutmut_1")
+    pytest_sessionstart(None)
+    again = ("higher_order_derivatives.", "jacobians_hessians_per_sample.")
+    assert set(registry.EXERCISES) == set(before)
+    assert all(registry.EXERCISES[k] is not v for k, v in before.items() if k.startswith(again))
+    assert all(registry.EXERCISES[k] is v for k, v in before.items() if not k.startswith(again))
+
+
 def test_code_run_at_import_gets_the_tests_of_its_chapter() -> None:
     from coursetools.mutation import widen_import_time_tests
 
@@ -78,6 +93,19 @@ def test_code_run_at_import_gets_the_tests_of_its_chapter() -> None:
     assert widened["course_utils.exercises.hooks.x__judge"] == [order[3]]
     assert widened["course_utils.checks.kinds.x_wrong"] == sorted([order[0], order[2], order[3]])
     assert widened["course_utils.checks.kinds.x_read"] == sorted([order[0], order[4]])
+
+
+def test_code_run_at_import_by_another_chapter_gets_that_chapters_tests_too() -> None:
+    from coursetools.mutation import ROOT, widen_import_time_tests
+    from coursetools.mutation_plugin import importers
+
+    order = ["tests/test_checks.py::test_first", "tests/chapters/test_10_higher_order_derivatives.py::test_10_1",
+             "tests/chapters/test_11_jacobians_hessians_per_sample.py::test_11_2", "tests/chapters/test_12_hooks.py::t"]
+    users = importers(ROOT / "course_utils" / "exercises")
+    assert users == {"higher_order_derivatives": ["jacobians_hessians_per_sample"]}
+    widened = widen_import_time_tests({"course_utils.exercises.higher_order_derivatives.x_hvp_judge": [order[0]]},
+                                      order, users)
+    assert widened["course_utils.exercises.higher_order_derivatives.x_hvp_judge"] == sorted(order[:3])
 
 
 def test_a_recheck_keeps_the_first_pass_score_beside_the_new_one() -> None:

@@ -241,6 +241,13 @@ def test_2_1_an_empty_name_is_refused_as_not_a_node_name() -> None:
         assert "is not one of the node names listed in the exercise" in " ".join(str(info.value).split())
 
 
+def test_2_1_a_long_item_that_is_no_node_name_is_shown_cut_to_40_characters() -> None:
+    item = "the node of the exponential, the last one to run in r3"
+    with pytest.raises(WrongAnswer) as info:
+        check(f"{SLUG}.name_the_grad_fn", ["SqrtBackward0", "MulBackward0", item, "SubBackward0"])
+    assert f"{repr(item)[:40]} is not one of the node names" in " ".join(str(info.value).split())
+
+
 def test_no_stored_output_after_an_exercise_shows_its_answer() -> None:
     """Issue 13: 2.1 was followed by a cell printing 'SqrtBackward0'."""
     nb = nbformat.read(NOTEBOOK_DIR / f"{CHAPTER}.ipynb", as_version=4)
@@ -344,3 +351,15 @@ def test_2_4_each_typical_wrong_walk_is_named_within_two_seconds(monkeypatch: py
         with pytest.raises(WrongAnswer) as info:
             check(exercise.id, example.make())
         assert example.says in " ".join(str(info.value).split())
+
+
+def test_2_4_the_pair_returning_walk_skips_none_entries_so_the_pair_is_its_only_mistake() -> None:
+    """The wrong example of returned_a_pair walks like the right one: on every case, the constant first input of
+    (torch.tensor(3.) * x).mean() included, it reaches the leaf and is named for the pair it returns."""
+    import dataclasses
+
+    exercise = EXERCISES[f"{SLUG}.walk_to_the_leaf"]
+    for case in exercise.cases:
+        with pytest.raises(WrongAnswer) as info:
+            dataclasses.replace(exercise, cases=[case]).validate(chapter._returns_pair)
+        assert info.value.mistake == "returned_a_pair", case.name

@@ -385,3 +385,33 @@ def test_each_jacobian_case_computes_the_formula_its_verdict_and_its_f_show(form
     f, x = case.inputs()
     assert repr(f) == f"f(x) = {formula}"
     assert torch.allclose(_jacobian_by_rows(f, x), torch.autograd.functional.jacobian(rule, x.detach()))
+
+
+def test_rows_stacked_as_columns_are_named_transposed_on_every_case_square_or_not() -> None:
+    """A Jacobian returned as its transpose is named for its columns on every case where the two differ, the
+    non-square ones (3 x 2 for 2 outputs of 3 inputs) as well as the square ones."""
+    import dataclasses
+
+    from course_utils.checks import EXERCISES
+
+    def columns(f, x):
+        out = f(x)
+        rows = []
+        for i in range(out.numel()):
+            out.backward(torch.eye(out.numel())[i], retain_graph=True)
+            rows.append(x.grad)
+            x.grad = None
+        return torch.stack(rows, dim=1)
+
+    exercise = EXERCISES["backward_is_a_vjp.jacobian_row_by_row"]
+    non_square = 0
+    for case in exercise.cases:
+        f, x = case.inputs()
+        J = torch.autograd.functional.jacobian(f.rule, x.detach())
+        if torch.equal(J, J.T):
+            continue
+        non_square += J.shape[0] != J.shape[1]
+        with pytest.raises(WrongAnswer) as refused:
+            dataclasses.replace(exercise, cases=[case]).validate(columns)
+        assert refused.value.mistake == "transposed", (case.name, refused.value)
+    assert non_square == 2

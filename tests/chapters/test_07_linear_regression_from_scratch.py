@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import replace
 from fractions import Fraction
 
 import nbformat
 import pytest
 import torch
 
-from course_utils.checks import ChoiceExercise, WrongAnswer, check, reset_attempts
+from course_utils.checks import EXERCISES, ChoiceExercise, WrongAnswer, check, reset_attempts
 from course_utils.exercises import linear_regression_from_scratch as ex
 from coursetools.notebooks import chapter_notebooks
 
@@ -407,6 +408,19 @@ def test_7_3_wrong_answers_are_named(answer, mistake, says) -> None:
     wrong = verdict("my_step", answer)
     assert wrong.mistake == mistake
     assert says in " ".join(str(wrong).split())
+
+
+@pytest.mark.parametrize("answer, mistake", [
+    (the_chapters_step, "squared_error_instead_of_absolute"), (not_zeroed, "gradients_not_zeroed"),
+    (uphill, "step_uphill"), (summed_loss, "loss_sum_instead_of_mean"), (abs_of_mean, "abs_of_mean"),
+])
+def test_7_3_on_the_case_with_lr_0_05_each_mistake_is_named_at_that_learning_rate(answer, mistake) -> None:
+    """The two-feature case passes lr = 0.05: the wrong ways of working it compares with must run at that lr."""
+    exercise = EXERCISES[f"{EX}.my_step"]
+    lr_0_05 = next(c for c in exercise.cases if "lr = 0.05" in c.name)
+    with pytest.raises(WrongAnswer) as info:
+        replace(exercise, cases=[lr_0_05]).validate(answer)
+    assert info.value.mistake == mistake
 
 
 def with_sgd(X, y, model, lr=0.1):

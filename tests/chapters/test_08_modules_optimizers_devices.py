@@ -135,6 +135,23 @@ def test_8_1_units_counted_from_one_are_told_how_units_are_numbered() -> None:
     assert info.value.problem == "on a batch of 3 samples, it lists [3], but the units are numbered 0 to 2"
 
 
+@pytest.mark.parametrize("case", ["a batch of 16 samples", "a network with 8 hidden units and a batch of 4",
+                                  "a batch of 6 on which every unit is active somewhere"])
+def test_8_1_units_inactive_on_some_sample_are_named_on_every_case(case) -> None:
+    """On the batch of 3 the units inactive somewhere, [0, 1, 2], are also the samples with an inactive unit;
+    the other cases tell the two apart, and the mistake is about units."""
+    from dataclasses import replace
+
+    from course_utils.checks import EXERCISES
+
+    inactive_somewhere = function_of(H + "    return [u for u in range(h.shape[1]) if (h[:, u] == 0).any()]",
+                                     "inactive_units")
+    exercise = EXERCISES[f"{SLUG}.inactive_units"]
+    with pytest.raises(WrongAnswer) as info:
+        replace(exercise, cases=[c for c in exercise.cases if c.name == case]).validate(inactive_somewhere)
+    assert info.value.mistake == "inactive_on_some_sample"
+
+
 # ---------------------------------------------------------------- 8.2
 S = "def sgd_step(params, lr):\n"
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import mmap
 import re
 import time
+import warnings
 from pathlib import Path
 
 import nbformat
@@ -143,6 +144,18 @@ def test_9_1_the_network_leaves_the_random_state_alone() -> None:
     first, second = ex.clinic_net(), ex.clinic_net()
     assert torch.equal(torch.get_rng_state(), before)
     assert all(torch.equal(p, q) for p, q in zip(first.parameters(), second.parameters()))
+
+
+def test_9_1_the_network_neither_warns_nor_touches_the_gpus_on_a_machine_with_two(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the CPU's random state is set aside while the layers are made: forking every GPU's as well would warn
+    about fork_rng on a machine with several GPUs (simulated here) and start each of them, at every call."""
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setattr(torch.random, "_fork_rng_warned_already", False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        net = ex.clinic_net()
+    assert [type(layer).__name__ for layer in net] == ["Linear", "Tanh", "Linear"]
 
 
 # --- 9.2: the in-place change of a saved input -----------------------------------------------------------
@@ -356,6 +369,22 @@ def test_9_3_a_result_kept_in_half_precision_is_accepted() -> None:
     check(f"{EX}.safe_log", lambda x: torch.log(torch.where(x > 0, x, 1.0)).to(torch.float16))
 
 
+def test_9_3_gives_the_learners_function_its_inputs_on_the_course_device(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a GPU the notebook's tensors live on `device`: an input left on the CPU would make a learner's
+    torch.zeros(x.shape, device=device) fail with a device mismatch. The meta device stands in for the GPU here
+    (it holds no numbers, so the learner's function stops once it has seen its input)."""
+    seen = []
+
+    def records_its_input(x):
+        seen.append(x.device.type)
+        raise RuntimeError("input seen")
+
+    monkeypatch.setattr(ex, "get_device", lambda prefer=None: torch.device("meta"))
+    wrong = verdict("safe_log", records_its_input)
+    assert wrong.problem.startswith("on the five inputs [-2, -0.5, 0, 0.25, 4], your code raised RuntimeError")
+    assert seen == ["meta"]
+
+
 # --- 9.4: the smoothed loss -----------------------------------------------------------------------------
 
 def smoothed_as(kind: str):
@@ -489,6 +518,17 @@ def test_9_5_shows_what_the_snippets_do_only_after_a_right_answer() -> None:
     assert not any(re.search(r"\bA, D, E and H\b|\{\"A\", \"D\", \"E\", \"H\"\}", text) for text in after)
     exercise = next(c for c in learner.cells if c.cell_type == "code" and "which_raise" in c.source)
     assert exercise.source.index("raise NotImplementedError") < exercise.source.index("show_outcomes()")
+
+
+def test_9_5_the_snippets_print_under_their_labels_as_the_stored_notebook_shows_them(capsys) -> None:
+    """The learner reads the snippets from show_snippets(): each under its label, exactly the code the check runs."""
+    ex.show_snippets()
+    printed = capsys.readouterr().out
+    solution = nbformat.read(CHAPTER, as_version=4)
+    cell = next(c for c in solution.cells if c.cell_type == "code" and "show_snippets()" in c.source)
+    assert printed == "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+    assert printed.startswith(f"--- A ---\n{ex.WHICH_RAISE['A']}\n--- B ---\n")
+    assert printed.endswith(f"--- H ---\n{ex.WHICH_RAISE['H']}\n")
 
 
 def test_9_5_the_outcomes_print_as_the_stored_notebook_shows_them(capsys) -> None:

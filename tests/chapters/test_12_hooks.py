@@ -141,6 +141,14 @@ def test_the_float64_hook_is_the_one_torch_refuses() -> None:
     assert "torch.float64 tensor for a torch.float32 gradient" in message
 
 
+def test_a_hook_that_scales_the_finite_elements_by_four_millionths_is_told_they_changed() -> None:
+    """The finite elements must come back as they arrived: a factor 1.000004, far beyond float32's rounding, is
+    not forgiven as a rounding difference."""
+    wrong = verdict("hooks.zero_non_finite", lambda grad: torch.where(torch.isfinite(grad), grad * 1.000004, 0.0))
+    assert wrong.mistake == "finite_elements_changed"
+    assert "the finite elements changed: the hook must return them exactly as they arrived" in wrong.problem
+
+
 def test_nan_to_num_with_its_defaults_keeps_enormous_gradients() -> None:
     """Why inf_became_largest_float is a mistake: the default turns inf into the largest float, not 0."""
     assert torch.nan_to_num(torch.tensor([float("inf")])).item() == torch.finfo(torch.float32).max
@@ -324,6 +332,13 @@ def test_hook_order_mistakes_are_named_in_half_precision_a_step_off(tensor_hook,
 
     answer = {"tensor_hook": one_step_up(tensor_hook), "post_accumulate": one_step_up(post_accumulate)}
     assert verdict("hooks.hook_order", answer).mistake == mistake
+
+
+def test_hook_order_a_list_of_three_numbers_is_told_to_hold_two() -> None:
+    wrong = verdict("hooks.hook_order", {"tensor_hook": [3.0, 3.0, 3.0], "post_accumulate": [3.0, 6.0]})
+    assert wrong.mistake is None
+    assert wrong.problem == ("['tensor_hook'] holds 3 numbers; it should hold two, the first element of what that "
+                             "hook saw in each of the two passes.")
 
 
 def test_hook_order_whole_tensors_get_a_sentence_not_a_crash() -> None:

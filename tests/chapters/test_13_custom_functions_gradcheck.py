@@ -395,6 +395,14 @@ def test_second_difference_at_the_large_step_refuses_an_answer_off_the_formula_b
             "from the three-point formula") in " ".join(str(wrong).split())
 
 
+def test_second_difference_with_a_step_of_its_own_is_refused_already_at_h_1e_3() -> None:
+    """A fixed step of 0.02 instead of h leaves the formula's own error, h²/12 · f'''', at about 3e-5 of f'': more
+    than the 1e-5 the cases at h = 1e-3 allow, so the first case refuses it, not only the large step."""
+    wrong = verdict("custom_functions_gradcheck.second_difference",
+                    lambda f, x, h: (f(x + 0.02) - 2 * f(x) + f(x - 0.02)) / 0.02**2)
+    assert "not yet: on f = sin at five points, h = 1e-3, " in " ".join(str(wrong).split())
+
+
 @pytest.mark.parametrize("answer,mistake", [
     ({"log_cosh"}, "tested_positive_inputs_only"), ({"leaky_relu"}, "tested_through_sum_only"),
     (set(), "found_no_bug"), ({"smooth_abs", "leaky_relu", "swish", "log_cosh"}, "all_flagged_float32"),

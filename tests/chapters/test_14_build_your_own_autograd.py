@@ -578,6 +578,10 @@ def test_the_numpy_references_agree_with_torch() -> None:
     ("y = x·x + x (x used three times)", "Here node x·x comes before node y = x·x + x"),
     ("a diamond d = b + c, with b and c both made from a", "Here node b = f(a) comes before node d = b + c"),
     ("a diamond d = c + b, with b and c both made from a", "Here node c = g(a) comes before node d = c + b"),
+    ("x reached directly and through three steps, y = s2 + x (paths of different lengths)",
+     "Here node s2 comes before node y = s2 + x"),
+    ("x reached directly and through three steps, y = x + s2 (the short path first)",
+     "Here node x comes before node y = x + s2"),
     ("x used twice by p = x·x and once by q = -x, y = p + q", "Here node p = x·x comes before node y = p + q"),
     ("x used twice by p = x·x and once by q = -x, y = q + p", "Here node q = -x comes before node y = q + p"),
     ("a random graph of 64 nodes with many reused values (number 0)", "Here node n59 comes before node root"),
@@ -650,6 +654,15 @@ def test_a_result_of_more_than_ten_times_the_numbers_asked_plus_100_is_refused_u
         check(f"build_your_own_autograd.{exercise}", answer)
     assert f"{part} is a NumPy array of shape (15, 15) and dtype float64: 225 numbers, far more than this " \
            "exercise asks for" in " ".join(str(info.value).split())
+
+
+def test_an_unbroadcast_result_of_up_to_ten_times_the_numbers_asked_plus_100_is_read_and_judged_by_its_shape() -> None:
+    """196 numbers where the first case wants 12 are within the limit of 10 · 12 + 100 = 220: the message is
+    about the shape, not the count."""
+    with pytest.raises(WrongAnswer) as info:
+        check("build_your_own_autograd.unbroadcast", lambda grad, shape: np.ones((14, 14)))
+    assert "on a gradient of shape (3, 4) for an operand of shape (3, 4), it returned shape (14, 14), but the " \
+           "operand has shape (3, 4)." in " ".join(str(info.value).split())
 
 
 @pytest.mark.parametrize("title", ["a diamond d = b + c, with b and c both made from a",
