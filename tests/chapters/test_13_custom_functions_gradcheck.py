@@ -395,6 +395,20 @@ def test_second_difference_at_the_large_step_refuses_an_answer_off_the_formula_b
             "from the three-point formula") in " ".join(str(wrong).split())
 
 
+@pytest.mark.parametrize("answer", [
+    lambda f, x, h: (f(x + h) - 2 * f(x) + f(x - h)) / h**2 * (1 + 5e-5),
+    lambda f, x, h: (f(x + 0.02) - 2 * f(x) + f(x - 0.02)) / 0.02**2,
+    lambda f, x, h: (f(x + 0.015) - 2 * f(x) + f(x - 0.015)) / 0.015**2])
+def test_second_difference_slightly_off_at_h_1e_3_is_given_no_mistake_that_is_as_close_to_the_right_value(
+        answer) -> None:
+    """At h = 1e-3 the step-2h formula (and on exp the first derivative) lies within the naming tolerance of the
+    exact f'': an answer slightly off the formula must get the plain sentence, not their names."""
+    wrong = verdict("custom_functions_gradcheck.second_difference", answer)
+    assert wrong.mistake is None
+    assert "the result is not the second derivative to the accuracy the formula has at h = 1e-3" in " ".join(
+        str(wrong).split())
+
+
 def test_second_difference_with_a_step_of_its_own_is_refused_already_at_h_1e_3() -> None:
     """A fixed step of 0.02 instead of h leaves the formula's own error, h²/12 · f'''', at about 3e-5 of f'': more
     than the 1e-5 the cases at h = 1e-3 allow, so the first case refuses it, not only the large step."""
