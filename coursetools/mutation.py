@@ -165,12 +165,15 @@ def report(verdicts: dict[str, str], diffs: dict[str, str], why: dict[str, str],
     unexplained = len(survivors) - len(explained)
     equivalent = [name for name in explained if kind_of_reason(why[name]) == "equivalent"]
     outside = [name for name in explained if kind_of_reason(why[name]) == "killed outside"]
-    bugs = len(explained) - len(equivalent) - len(outside)
+    gpu = [name for name in explained if kind_of_reason(why[name]) == "needs a GPU"]
+    bugs = len(explained) - len(equivalent) - len(outside) - len(gpu)
     caught = killed + len(outside)
     beyond = (f" Leaving out the {len(equivalent)} that make no difference (equivalent mutants, which no test can "
               f"kill) and counting the {len(outside)} that a test outside mutmut kills, {caught} of "
               f"{len(run) - len(equivalent)} were caught: {caught / max(len(run) - len(equivalent), 1):.1%}"
               + (f"; {_count(bugs, 'survivor', 'survivors')} showed a bug, since fixed" if bugs else "")
+              + (f"; {_count(len(gpu), 'survivor differs', 'survivors differ')} only on a GPU, which no test here "
+                 "runs on" if gpu else "")
               + f"; {_count(unexplained, 'survivor is', 'survivors are')} not explained."
               if explained else "")
     timed_out = sum(v == "timeout" for v in run.values())
@@ -222,19 +225,25 @@ def report(verdicts: dict[str, str], diffs: dict[str, str], why: dict[str, str],
 
 KILLED_OUTSIDE = "Killed by a test that cannot run under mutmut"
 SHOWED_A_BUG = "Not harmless"
+NEEDS_A_GPU = "Differs only on a GPU"
 
 
 def kind_of_reason(reason: str) -> str:
     """What a reason in survivors.toml says of its mutant, by how it begins.
 
     ``"killed outside"`` (a test kills it, one that mutmut's trampolines keep from running there),
-    ``"showed a bug"`` (the mutant exposed a bug that was then fixed), else ``"equivalent"``.
+    ``"showed a bug"`` (the mutant exposed a bug that was then fixed), ``"needs a GPU"`` (it changes what
+    a CUDA or MPS run does, and no test here runs on one: a survivor, not an equivalent), else ``"equivalent"``.
 
     >>> kind_of_reason("The default is never used: every caller passes lr.")
     'equivalent'
+    >>> kind_of_reason("Differs only on a GPU: .to(None) leaves the network on the CPU, where x is too.")
+    'needs a GPU'
     """
     if reason.startswith(KILLED_OUTSIDE):
         return "killed outside"
+    if reason.startswith(NEEDS_A_GPU):
+        return "needs a GPU"
     if reason.startswith(SHOWED_A_BUG):
         return "showed a bug"
     return "equivalent"

@@ -146,6 +146,14 @@ def test_a_run_whose_tests_fail_without_any_mutant_is_refused() -> None:
         _refuse_a_failed_clean_run("FAILED tests/test_checks.py::test_x\nfailed to collect stats. runner returned 1\n")
 
 
+def test_a_survivor_that_differs_only_on_a_gpu_is_not_left_out_as_equivalent() -> None:
+    verdicts = {"p.m.f__mutmut_1": "killed", "p.m.f__mutmut_2": "survived", "p.m.f__mutmut_3": "survived"}
+    why = {"p.m.f__mutmut_2": "Differs only on a GPU: .to(None) stays on the CPU.", "p.m.f__mutmut_3": "Same."}
+    text = report(verdicts, {}, why, ["course_utils/checks/"])
+    assert "Leaving out the 1 that make no difference" in text and "1 of 2 were caught: 50.0%" in text
+    assert "1 survivor differs only on a GPU, which no test here runs on" in text
+
+
 def test_a_mutant_that_makes_the_tests_run_forever_counts_as_caught() -> None:
     verdicts = {"p.m.f__mutmut_1": "killed", "p.m.f__mutmut_2": "timeout", "p.m.f__mutmut_3": "survived"}
     text = report(verdicts, {"p.m.f__mutmut_3": ""}, {}, ["course_utils/checks/"])
