@@ -1231,3 +1231,36 @@ def test_a_record_judges_each_part_to_its_own_relative_tolerance() -> None:
     exercise.validate({"a": 100.5, "b": 1.0})                       # 0.5% off: within the exercise's 1%
     with pytest.raises(WrongAnswer, match=r"\['a'\]"):
         exercise.validate({"a": 102.0, "b": 1.0})
+
+
+# ------------------------------------------------------------------ found by the mutation run, round 8 (group A)
+
+def test_a_bool_given_for_a_number_is_told_it_is_not_a_number() -> None:
+    with pytest.raises(WrongAnswer) as info:
+        _numeric(solution=lambda: 1.0).validate(True)
+    assert info.value.given == "the bool True, not a number"
+
+
+def test_a_word_longer_than_the_screen_is_kept_whole() -> None:
+    """A long name or path in a message stays one piece, so that the learner can copy or search it."""
+    path = "/content/drive/" + "a_very_long_folder_name/" * 5 + "chapter_03.ipynb"
+    exc = WrongAnswer("demo.x", "a demo", f"the notebook {path} is not saved.")
+    assert path in str(exc)
+
+
+def test_a_failing_reference_names_its_exercise_and_the_error() -> None:
+    def broken_reference():
+        raise RuntimeError("device 'cuda' was asked for but is not available")
+
+    with pytest.raises(CheckProblem) as info:
+        _numeric(id="demo.env", solution=broken_reference).validate(1.0)
+    assert info.value.exercise_id == "demo.env"
+    assert str(info.value).startswith("Exercise demo.env: the check could not compute its own reference answer "
+                                      "(RuntimeError: device 'cuda' was asked for but is not available).")
+
+
+def test_a_choice_whose_reference_is_not_an_option_is_a_check_problem_that_says_so() -> None:
+    exercise = ChoiceExercise("demo.badref", "bad reference", "h", lambda: "c", options=("a", "b"))
+    with pytest.raises(CheckProblem) as info:
+        exercise.validate("a")
+    assert "(ValueError: the reference is not an option: 'c' is not one of the options.)" in said(info.value)

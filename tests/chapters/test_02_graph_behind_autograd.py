@@ -363,3 +363,21 @@ def test_2_4_the_pair_returning_walk_skips_none_entries_so_the_pair_is_its_only_
         with pytest.raises(WrongAnswer) as info:
             dataclasses.replace(exercise, cases=[case]).validate(chapter._returns_pair)
         assert info.value.mistake == "returned_a_pair", case.name
+
+
+def test_2_4_a_new_tensor_typed_with_the_leafs_numbers_is_named_a_copy() -> None:
+    """The first case's leaf x holds 1, 2, 3: a tensor built anew from those numbers is a copy, not the leaf."""
+    with pytest.raises(WrongAnswer) as info:
+        check(f"{SLUG}.walk_to_the_leaf", lambda t: torch.tensor([1.0, 2.0, 3.0], requires_grad=True))
+    assert info.value.mistake == "returned_a_copy"
+    assert "on (x * 2).exp().sum(), it returned a copy of the leaf" in " ".join(str(info.value).split())
+
+
+@pytest.mark.parametrize("count,says", [
+    (100, "expected 2 numbers, one for each contribution that reaches q; you gave 100."),
+    (101, "You gave: a list of length 101, far more numbers than this exercise asks for"),
+])
+def test_2_5_up_to_100_numbers_are_read_and_101_are_refused_unread(count: int, says: str) -> None:
+    with pytest.raises(WrongAnswer) as info:
+        check(f"{SLUG}.contributions_to_q", [3.0] * count)
+    assert says in " ".join(str(info.value).split())

@@ -101,6 +101,12 @@ def grad_after(k):
     W = torch.full((3,), 3.0, requires_grad=True)
     (grad,) = torch.autograd.grad((W ** 2).sum(), W)
     return k * grad[0].item()""", "ran_autograd_instead_of_predicting"),
+    Attempt("grad_after_k_calls", "torch.autograd.backward inside", """
+def grad_after(k):
+    W = torch.full((3,), 3.0, requires_grad=True)
+    for _ in range(k):
+        torch.autograd.backward((W ** 2).sum())
+    return W.grad[0].item()""", "ran_autograd_instead_of_predicting"),
     Attempt("grad_after_k_calls", "called, not passed",
             "def grad_after(k):\n    return 6 * k\ngrad_after = grad_after(4)",
             "~pass the function itself"),

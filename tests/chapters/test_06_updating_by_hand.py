@@ -106,6 +106,13 @@ def test_6_1_right_loops_pass_for_any_seed(solution, seed, lr, capsys) -> None:
     assert capsys.readouterr().out.startswith("Correct:")
 
 
+def test_6_1_right_steps_in_float16_pass_within_the_rounding_of_their_dtype(capsys) -> None:
+    """W − W0 of a half-precision W is allowed the rounding of float16 (the course-wide tolerance rule)."""
+    in_half = "W, b, x = W.detach().half().requires_grad_(), b.detach().half().requires_grad_(), x.half()\n"
+    check(f"{SLUG}.three_steps", learner_cell(in_half + RIGHT))
+    assert capsys.readouterr().out.startswith("Correct:")
+
+
 def test_6_1_the_old_dict_without_b_says_which_keys_are_missing() -> None:
     answer = {key: value for key, value in learner_cell(RIGHT).items() if key not in ("b0", "b")}
     assert "missing the key(s) ['b0', 'b']" in str(verdict("three_steps", answer))

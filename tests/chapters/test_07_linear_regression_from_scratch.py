@@ -423,6 +423,25 @@ def test_7_3_on_the_case_with_lr_0_05_each_mistake_is_named_at_that_learning_rat
     assert info.value.mistake == mistake
 
 
+def abs_of_total(X, y, model, lr=0.1):
+    (model.forward(X) - y).sum().abs().backward()
+    with torch.no_grad():
+        for p in model.params:
+            p -= lr * p.grad
+            p.grad.zero_()
+
+
+def test_7_3_on_the_case_with_lr_0_05_a_step_on_the_absolute_total_miss_is_not_told_it_never_moved() -> None:
+    """|sum of misses| moves b by lr·20 per step, with the sign of the total miss: on data whose total miss changes
+    sign after one step, the second step would land back on the start, and the check would call it a rebinding."""
+    exercise = EXERCISES[f"{EX}.my_step"]
+    lr_0_05 = next(c for c in exercise.cases if "lr = 0.05" in c.name)
+    with pytest.raises(WrongAnswer) as info:
+        replace(exercise, cases=[lr_0_05]).validate(abs_of_total)
+    assert info.value.mistake is None
+    assert "not those of gradient descent on the mean absolute error" in " ".join(str(info.value).split())
+
+
 def with_sgd(X, y, model, lr=0.1):
     optimizer = torch.optim.SGD(model.params, lr=lr)
     optimizer.zero_grad()

@@ -146,6 +146,17 @@ def test_9_1_the_network_leaves_the_random_state_alone() -> None:
     assert all(torch.equal(p, q) for p, q in zip(first.parameters(), second.parameters()))
 
 
+def test_9_1_the_network_has_weights_of_both_signs_and_a_hidden_layer_that_is_not_saturated() -> None:
+    """The weights are drawn from [-1, 1): with weights all negative three of the four Tanh units would sit at -1
+    on the exercise's x, and the first layer would get almost no gradient through them."""
+    net = ex.clinic_net()
+    weights = torch.cat([p.detach().reshape(-1) for p in net.parameters()])
+    assert bool((weights >= -1).all()) and bool((weights < 1).all())
+    assert bool((weights > 0).any()) and bool((weights < 0).any())
+    hidden = net[1](net[0](torch.tensor([0.5, -1.0, 2.0])))
+    assert bool((hidden.abs() < 0.99).all()) and bool((hidden > 0).any()) and bool((hidden < 0).any())
+
+
 def test_9_1_the_network_neither_warns_nor_touches_the_gpus_on_a_machine_with_two(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Only the CPU's random state is set aside while the layers are made: forking every GPU's as well would warn
@@ -455,6 +466,20 @@ def test_9_4_wrong_answers_are_named(answer, mistake, says) -> None:
     wrong = verdict("smoothed_loss", answer)
     assert wrong.mistake == mistake
     assert says in said(wrong)
+
+
+def test_9_4_numbers_that_match_no_listed_mistake_get_the_smoothing_rule() -> None:
+    def smoothed_with_0_8(losses):
+        smooth, history = 0.0, []
+        for loss in losses:
+            smooth = 0.8 * smooth + 0.2 * loss.item()
+            history.append(smooth)
+        return history
+
+    wrong = verdict("smoothed_loss", smoothed_with_0_8)
+    assert wrong.mistake is None
+    assert wrong.problem == ("on 12 losses, handed out one at a time, the numbers are not the smoothed losses "
+                             "0.9·s + 0.1·loss, starting from s = 0")
 
 
 @pytest.mark.parametrize("kind", ["item", "float", "no_grad", "detach", "previous"])

@@ -367,3 +367,27 @@ def test_a_slope_of_tanh_a_rounding_above_1_still_names_the_jacobian_at_another_
     with pytest.raises(WrongAnswer) as refused:
         check(f"{SLUG}.tanh_jacobian", B * slopes)
     assert refused.value.mistake == "jacobian_at_wrong_point", refused.value
+
+
+def test_a_slope_of_tanh_above_1_is_not_read_as_the_jacobian_at_another_point() -> None:
+    """11.1: tanh's slope never exceeds 1, so a column scaled by 1.5 is refused for its values, not named."""
+    B = np.array([[1.0, -1.0, 2.0], [0.0, 3.0, 1.0]])
+    slopes = np.array([1.5, 1 - np.tanh(-1.0) ** 2, 1 - np.tanh(2.0) ** 2])
+    with pytest.raises(WrongAnswer) as refused:
+        check(f"{SLUG}.tanh_jacobian", B * slopes)
+    assert refused.value.mistake is None
+    assert "the values differ from the expected ones" in " ".join(str(refused.value).split())
+
+
+def test_a_wrong_hvp_under_vmap_is_refused_for_its_values() -> None:
+    """11.6's case under vmap judges a wrong H·v by its numbers (the named mistakes are looked for on one v)."""
+    import dataclasses
+
+    from course_utils.exercises.jacobians_hessians_per_sample import HVP_FUNC_CASES
+
+    exercise = EXERCISES[f"{SLUG}.hvp_with_func"]
+    alone = dataclasses.replace(exercise, cases=[HVP_FUNC_CASES[-1]])
+    with pytest.raises(WrongAnswer) as refused:
+        alone.validate(lambda f, x, v: torch.func.grad(f)(x))
+    assert refused.value.mistake is None
+    assert "under vmap over 4 directions v, it returned the right shape but the wrong values" in refused.value.problem

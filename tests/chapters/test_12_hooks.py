@@ -304,6 +304,18 @@ def test_hook_order_names_the_list_that_is_wrong() -> None:
     assert "the numbers in ['post_accumulate'] are not what that hook sees in each pass." in said
 
 
+def test_hook_order_a_wrong_tensor_hook_list_beside_a_right_post_accumulate_list_is_named_as_wrong() -> None:
+    """Numbers that are not the running .grad are not told they are: the sentence names the wrong list."""
+    wrong = verdict("hooks.hook_order", {"tensor_hook": [1.0, 1.0], "post_accumulate": [3.0, 6.0]})
+    assert wrong.mistake is None
+    assert "the numbers in ['tensor_hook'] are not what that hook sees in each pass." in " ".join(str(wrong).split())
+
+
+def test_hook_order_first_elements_kept_as_one_element_tensors_pass() -> None:
+    """grad[:1].clone() records the first element as a tensor of shape (1,): two of them are the two numbers."""
+    check("hooks.hook_order", _seen_with(lambda grad: grad[:1].clone(), lambda p: p.grad[:1].clone()))
+
+
 def test_hook_order_numbers_in_half_precision_are_allowed_a_few_steps_of_it() -> None:
     """The shared tolerance rule: a float16 number one step above 3 (3.002) passes, the same number in float64
     does not."""

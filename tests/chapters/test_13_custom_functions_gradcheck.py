@@ -224,6 +224,18 @@ def test_mul_sin_backward_that_names_its_class_through_ctx_sees_the_learners_qua
     assert ("raised NotImplementedError: mul_sin_defined_in_a_function.<locals>.MulSin has no backward yet"
             in " ".join(str(wrong).split()))
 
+def test_mul_sin_backward_that_prints_its_class_through_ctx_sees_the_learners_module() -> None:
+    """The stand-in the check runs keeps the module of the learner's class too (in a notebook, __main__), so a
+    backward that quotes ctx._forward_cls reads the class as the learner wrote it."""
+    def placeholder(ctx, g):
+        raise NotImplementedError(f"{ctx._forward_cls!r} has no backward yet")
+
+    MulSin = mul_sin(placeholder)
+    wrong = verdict("custom_functions_gradcheck.mul_sin_backward", MulSin)
+    assert f"raised NotImplementedError: <class '{MulSin.__module__}.MulSin'> has no backward yet" in " ".join(
+        str(wrong).split())
+
+
 def test_mul_sin_instance_and_right_forms() -> None:
     cls = mul_sin(right)
     with warnings.catch_warnings():
@@ -559,6 +571,16 @@ def test_a_detached_backward_passes_gradcheck_but_not_gradgradcheck() -> None:
     assert gradcheck(lambda t: pow_n(pow_detached).apply(t, 3), (x,))
     assert not gradgradcheck(lambda t: pow_n(pow_detached).apply(t, 3), (x,), raise_exception=False)
     assert gradgradcheck(lambda t: pow_n(pow_right).apply(t, 3), (x,))
+
+
+def test_pow_function_that_calls_the_class_is_told_to_pass_the_class_itself() -> None:
+    """The check calls a plain function on two tensors: one that wraps PowN.apply runs it, and is told apart from
+    the class by the node it leaves on the result."""
+    cls = pow_n(pow_right)
+    wrong = verdict("custom_functions_gradcheck.pow_backward", lambda x, n: cls.apply(x, n))
+    assert wrong.mistake is None
+    assert ("pass the class PowN itself, not a function that calls it, so that the check can see its backward"
+            in " ".join(str(wrong).split()))
 
 
 def test_the_finite_difference_plot_after_the_checker_cell_prints_what_is_stored() -> None:

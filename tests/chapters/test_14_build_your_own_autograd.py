@@ -761,3 +761,19 @@ def test_the_14_4_wrong_example_uncounting_each_parent_once_loses_nodes_only_whe
         reused_by_one = any(len({id(p) for p in node.parents}) < len(node.parents) for node in nodes.values())
         placed = {id(node) for node in _kahn_uncounting_users(root)}
         assert (placed == set(nodes)) is not reused_by_one, case.name
+
+
+def test_a_grad_a_of_neither_its_operands_shape_nor_the_results_is_named_with_both_shapes() -> None:
+    with pytest.raises(WrongAnswer) as info:
+        check("build_your_own_autograd.div_backward", lambda a, b, grad_out: (np.ones(5), -grad_out * a / b**2))
+    assert "on a and b of shape (3, 4), grad_a has shape (5,), but its operand has shape (3, 4)." in " ".join(
+        str(info.value).split())
+
+
+def test_the_div_cases_draw_b_of_both_signs_and_of_size_half_to_two() -> None:
+    """b stays away from 0 (the forward difference above relies on sizes down to 0.5) and from large sizes, where
+    grad_b = -grad_out · a / b² would shrink towards the absolute tolerance."""
+    from course_utils.exercises.build_your_own_autograd import DIV_CASES
+
+    b = np.concatenate([case.inputs()[1].reshape(-1) for case in DIV_CASES])
+    assert np.all((np.abs(b) >= 0.5) & (np.abs(b) <= 2)) and (b < 0).any() and (b > 0).any()
