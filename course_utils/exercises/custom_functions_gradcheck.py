@@ -403,7 +403,7 @@ def _typical_difference(given: Any, f: Callable, x: torch.Tensor, h: float, righ
     """The listed mistake ``given`` holds, never one whose numbers are the ``right`` ones within its tolerance.
 
     At h = 1e-3 the step-2h formula, and on exp the first derivative, are that close to the exact f'':
-    a result slightly off it would otherwise be given their names.
+    a result slightly off the right value would otherwise be given their names.
     """
     typical = [(HALVED, (f(x + h) - 2 * f(x) + f(x - h)) / (2 * h**2)),
                (NO_FACTOR_TWO, (f(x + h) - f(x) + f(x - h)) / h**2),

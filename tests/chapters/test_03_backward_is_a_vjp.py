@@ -394,15 +394,10 @@ def test_rows_stacked_as_columns_are_named_transposed_on_every_case_square_or_no
 
     from course_utils.checks import EXERCISES
 
-    def columns(f, x):
-        out = f(x)
-        rows = []
-        for i in range(out.numel()):
-            out.backward(torch.eye(out.numel())[i], retain_graph=True)
-            rows.append(x.grad)
-            x.grad = None
-        return torch.stack(rows, dim=1)
-
+    typed = next(a for a in ATTEMPTS if a.label == "rows stacked as columns")
+    namespace: dict = {"torch": torch}
+    exec(typed.code, namespace)
+    columns = namespace["jacobian_by_rows"]
     exercise = EXERCISES["backward_is_a_vjp.jacobian_row_by_row"]
     non_square = 0
     for case in exercise.cases:

@@ -475,27 +475,17 @@ def test_the_hvp_judge_names_no_mistake_that_the_case_cannot_tell_from_the_right
     assert "the right shape but the wrong values" in refused.value.problem
 
 
-def _alone_with_judge(mistakes: dict):
-    """10.3 on its first case only, judged by an hvp_judge built here (as each exercise builds its own)."""
-    import dataclasses
-
-    from course_utils.exercises.higher_order_derivatives import hvp_judge
-
-    exercise = EXERCISES[f"{SLUG}.hvp_function"]
-    return dataclasses.replace(exercise, cases=[dataclasses.replace(exercise.cases[0], judge=hvp_judge(mistakes))])
-
-
 def test_an_hvp_returned_together_with_the_gradient_is_refused_for_its_shape() -> None:
     """10.3 lists no mistake for a pair (∇f, H·v), so the pair is judged by its numbers: two rows where one is asked."""
-    from course_utils.exercises.higher_order_derivatives import HVP_MISTAKES
+    import dataclasses
 
     def hvp(f, x, v):
         x = x.detach().requires_grad_()
         (g,) = torch.autograd.grad(f(x), x, create_graph=True)
         return g, torch.autograd.grad(g @ v, x)[0]
 
+    exercise = EXERCISES[f"{SLUG}.hvp_function"]
     with pytest.raises(WrongAnswer) as refused:
-        _alone_with_judge(HVP_MISTAKES).validate(hvp)
+        dataclasses.replace(exercise, cases=exercise.cases[:1]).validate(hvp)
     assert refused.value.mistake is None
     assert "it returned numbers of shape (2, 3), but the result has shape (3,)" in refused.value.problem
-

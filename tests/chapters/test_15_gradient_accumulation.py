@@ -165,13 +165,9 @@ def mean_over_n(model, batches):
 
 
 def with_a_step(model, batches):
+    """The right loop, then an optimizer step the exercise did not ask for."""
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
-    n = 0
-    for X_micro, y_micro in batches:
-        F.mse_loss(model(X_micro), y_micro, reduction="sum").backward()
-        n += len(X_micro)
-    for p in model.parameters():
-        p.grad /= n
+    summed_then_divided(model, batches)
     optimizer.step()
 
 
